@@ -1,0 +1,7 @@
+//! Object functions: keys, values, merging and picking fields.
+
+use super::Function;
+
+pub(super) fn all() -> Vec<&'static Function> {
+    vec![]
+}
