@@ -1,2 +1,7 @@
 //! sluice: a data-sync hub. See ARCHITECTURE.md for a map of the code.
+
+pub mod cli;
+pub mod diagnostic;
+pub mod files;
+pub mod formats;
 pub mod mapping;

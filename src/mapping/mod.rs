@@ -3,5 +3,19 @@
 //! This module does no I/O and knows nothing of connectors: imported files reach it
 //! through an [`ImportResolver`] that the caller supplies.
 
+pub mod ast;
+pub mod codes;
+pub mod compile;
+mod eval;
 pub mod functions;
+mod ops;
+pub mod parse;
+pub mod program;
 pub mod value;
+
+pub use compile::{Compilation, Environment, ImportResolver, NoImports, compile};
+pub use eval::no_vars;
+pub use program::{Mapping, Outcome};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,162 @@
+//! `sluice map FILE.map`: applies a mapping to records from stdin or a file and prints
+//! the mapped records as NDJSON; skipped and invalid records go to stderr with reasons.
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Write};
+use std::path::PathBuf;
+
+use clap::Args;
+use serde_json::{Map, Value};
+
+use super::{PROBLEMS, SUCCESS, USAGE, print_diagnostics};
+use crate::files::{FsImports, read_source};
+use crate::formats::json::{Flow, read_records};
+use crate::mapping::functions::Registry;
+use crate::mapping::{Environment, Outcome, compile};
+
+#[derive(Debug, Args)]
+pub struct MapArgs {
+    /// The mapping file.
+    mapping: PathBuf,
+    /// Read records from this file instead of stdin.
+    #[arg(long, short, value_name = "FILE")]
+    input: Option<PathBuf>,
+    /// A pipeline variable for `$vars.NAME`; repeat for more.
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    vars: Vec<(String, String)>,
+}
+
+fn parse_var(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_string(), value.to_string()))
+        }
+        _ => Err(format!("expected NAME=VALUE, got `{text}`")),
+    }
+}
+
+/// Counts for the summary line.
+#[derive(Default)]
+struct Tally {
+    mapped: u64,
+    skipped: u64,
+    invalid: u64,
+    unreadable: u64,
+}
+
+pub fn run(args: MapArgs) -> u8 {
+    let file = match read_source(&args.mapping) {
+        Ok(file) => file,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return USAGE;
+        }
+    };
+    let registry = Registry::builtin();
+    let names: BTreeSet<String> = args.vars.iter().map(|(k, _)| k.clone()).collect();
+    let imports = FsImports::default();
+    let env = Environment {
+        functions: &registry,
+        vars: Some(&names),
+        imports: &imports,
+    };
+    let compilation = compile(&file, &env);
+    print_diagnostics(&compilation.diagnostics);
+    let Some(mapping) = compilation.mapping else {
+        let errors = compilation.errors().count();
+        eprintln!(
+            "error: the mapping has {errors} error{}",
+            if errors == 1 { "" } else { "s" }
+        );
+        return PROBLEMS;
+    };
+    let vars = Value::Object(
+        args.vars
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect::<Map<_, _>>(),
+    );
+
+    let input: Box<dyn io::BufRead> = match &args.input {
+        None => Box::new(io::stdin().lock()),
+        Some(path) => match File::open(path) {
+            Ok(f) => Box::new(BufReader::with_capacity(1 << 16, f)),
+            Err(e) => {
+                eprintln!("error: cannot read `{}`: {e}", path.display());
+                return USAGE;
+            }
+        },
+    };
+    let stdout = io::stdout().lock();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout);
+    let mut tally = Tally::default();
+    let mut number = 0u64;
+    let mut write_error: Option<io::Error> = None;
+    let read = read_records(input, |record| {
+        number += 1;
+        let record = match record {
+            Ok(record) => record,
+            Err(e) => {
+                tally.unreadable += 1;
+                eprintln!("record {number}: unreadable: {e}");
+                return Flow::Continue;
+            }
+        };
+        if !record.is_object() {
+            tally.invalid += 1;
+            eprintln!("record {number}: invalid: a record must be a JSON object");
+            return Flow::Continue;
+        }
+        match mapping.apply(&record, &vars) {
+            Outcome::Mapped(value) => {
+                tally.mapped += 1;
+                let written = serde_json::to_writer(&mut out, &value)
+                    .map_err(io::Error::from)
+                    .and_then(|()| out.write_all(b"\n"));
+                if let Err(e) = written {
+                    write_error = Some(e);
+                    return Flow::Stop;
+                }
+            }
+            Outcome::Skipped { reason } => {
+                tally.skipped += 1;
+                eprintln!("record {number}: skipped: {reason}");
+            }
+            Outcome::Invalid { problems } => {
+                tally.invalid += 1;
+                eprintln!("record {number}: invalid: {}", problems.join("; "));
+            }
+        }
+        Flow::Continue
+    });
+    let flushed = out.flush();
+    match write_error.map_or(flushed, Err) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot write the output: {e}");
+            return PROBLEMS;
+        }
+        Ok(()) => {}
+    }
+    if let Err(e) = read {
+        eprintln!("error: cannot read the input: {e}");
+        return PROBLEMS;
+    }
+    eprintln!(
+        "{} mapped, {} skipped, {} invalid{}",
+        tally.mapped,
+        tally.skipped,
+        tally.invalid,
+        if tally.unreadable > 0 {
+            format!(", {} unreadable", tally.unreadable)
+        } else {
+            String::new()
+        }
+    );
+    if tally.unreadable > 0 {
+        PROBLEMS
+    } else {
+        SUCCESS
+    }
+}

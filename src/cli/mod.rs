@@ -1,0 +1,56 @@
+//! The command line: argument definitions (clap), one file per command. This is the
+//! only place that prints to the user and chooses exit codes:
+//! 0 success, 1 the work found problems, 2 usage or configuration error.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::diagnostic::Diagnostic;
+
+mod map;
+
+/// sluice keeps records in step between platforms: pipelines, a mapping language, and
+/// sync state in an embedded database.
+#[derive(Debug, Parser)]
+#[command(name = "sluice", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Apply a mapping file to records (JSON array, JSON object or NDJSON) and print the
+    /// mapped records as NDJSON.
+    Map(map::MapArgs),
+}
+
+/// Exit codes.
+pub const SUCCESS: u8 = 0;
+pub const PROBLEMS: u8 = 1;
+pub const USAGE: u8 = 2;
+
+/// Parses the arguments and runs the command.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { USAGE } else { SUCCESS });
+        }
+    };
+    let code = match cli.command {
+        Command::Map(args) => map::run(args),
+    };
+    ExitCode::from(code)
+}
+
+/// Prints diagnostics to stderr, rustc-style, in colour on a terminal.
+fn print_diagnostics(diagnostics: &[Diagnostic]) {
+    let color = std::io::stderr().is_terminal();
+    for diagnostic in diagnostics {
+        eprint!("{}", diagnostic.render(color));
+    }
+}

@@ -1,0 +1,3 @@
+//! Record formats: turning bytes into records and records into bytes.
+
+pub mod json;

@@ -1,0 +1,658 @@
+//! Compilation: statements → a [`Mapping`]. Resolves every name (functions, `let`
+//! bindings, `$vars`, `$out`), checks argument counts, prepares functions whose setup
+//! can be done once (regexes, time formats, lookup tables), folds constant operators,
+//! inlines imported files, and reports every problem it finds, all at once.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use super::ast::{BinaryOp, Expr, ExprKind, Name, Segment, Span, Stmt};
+use super::codes;
+use super::functions::{Entry, Imp, ParamKind, Registry};
+use super::ops;
+use super::parse;
+use super::program::{CallSite, Callee, Mapping, Node, Seg, Step};
+use super::value::Value;
+use crate::diagnostic::{Diagnostic, SourceFile, did_you_mean};
+
+/// Reads the files that `import "…"` statements name. The mapping module does no I/O;
+/// the caller decides where imports come from (the file system, a test's memory).
+pub trait ImportResolver {
+    /// The file that `path`, written in `from`, refers to; an error message otherwise.
+    fn resolve(&self, from: &SourceFile, path: &str) -> Result<Arc<SourceFile>, String>;
+}
+
+/// A resolver for mappings that may not import anything (inline mappings in tests).
+pub struct NoImports;
+
+impl ImportResolver for NoImports {
+    fn resolve(&self, _from: &SourceFile, path: &str) -> Result<Arc<SourceFile>, String> {
+        Err(format!(
+            "cannot import `{path}` here: imports are not available"
+        ))
+    }
+}
+
+/// What a mapping can refer to besides the source record.
+pub struct Environment<'a> {
+    pub functions: &'a Registry,
+    /// The pipeline variables `$vars.name` may read; `None` when they are not known
+    /// at compile time (then any name is accepted).
+    pub vars: Option<&'a BTreeSet<String>>,
+    pub imports: &'a dyn ImportResolver,
+}
+
+/// The result of compiling: a mapping when there was no error, and every diagnostic
+/// (errors and warnings) in source order.
+pub struct Compilation {
+    pub mapping: Option<Mapping>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Compilation {
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.is_error())
+    }
+}
+
+/// Names that `$` reads other than `let` bindings.
+const RESERVED: [&str; 3] = ["vars", "out", "record"];
+
+/// Compiles a mapping file (and the files it imports).
+pub fn compile(file: &Arc<SourceFile>, env: &Environment<'_>) -> Compilation {
+    let mut compiler = Compiler {
+        env,
+        diagnostics: Vec::new(),
+        steps: Vec::new(),
+        locals: Vec::new(),
+        targets: Vec::new(),
+        files: Vec::new(),
+        element_depth: 0,
+    };
+    compiler.file(file);
+    crate::diagnostic::sort(&mut compiler.diagnostics);
+    let has_errors = compiler.diagnostics.iter().any(Diagnostic::is_error);
+    let field_count = compiler
+        .targets
+        .iter()
+        .map(|t| &t.path[0])
+        .collect::<BTreeSet<_>>()
+        .len();
+    let mapping = (!has_errors).then(|| Mapping {
+        steps: compiler.steps,
+        local_count: compiler.locals.len(),
+        field_count,
+    });
+    Compilation {
+        mapping,
+        diagnostics: compiler.diagnostics,
+    }
+}
+
+/// A destination path assigned so far, and where.
+struct Target {
+    path: Vec<String>,
+    line: usize,
+}
+
+struct Local {
+    name: String,
+    line: usize,
+}
+
+struct Compiler<'e> {
+    env: &'e Environment<'e>,
+    diagnostics: Vec<Diagnostic>,
+    steps: Vec<Step>,
+    locals: Vec<Local>,
+    targets: Vec<Target>,
+    /// The files being compiled: the mapping, then the chain of imports.
+    files: Vec<Arc<SourceFile>>,
+    /// How many function arguments deep we are (where `_` is defined).
+    element_depth: usize,
+}
+
+impl Compiler<'_> {
+    fn current(&self) -> Arc<SourceFile> {
+        self.files
+            .last()
+            .cloned()
+            .unwrap_or_else(|| SourceFile::new("", ""))
+    }
+
+    fn error(
+        &mut self,
+        code: &'static str,
+        message: impl Into<String>,
+        span: &Span,
+    ) -> &mut Diagnostic {
+        let file = self.current();
+        self.diagnostics
+            .push(Diagnostic::error(code, message, &file, span.clone()));
+        let last = self.diagnostics.len() - 1;
+        &mut self.diagnostics[last]
+    }
+
+    /// "line 3", or "shared.map line 3" inside an imported file.
+    fn place(&self, span: &Span) -> String {
+        let file = self.current();
+        let (line, _) = file.line_col(span.start);
+        if self.files.len() > 1 {
+            format!("{} line {line}", file.name)
+        } else {
+            format!("line {line}")
+        }
+    }
+
+    fn line(&self, span: &Span) -> usize {
+        self.current().line_col(span.start).0
+    }
+
+    fn file(&mut self, file: &Arc<SourceFile>) {
+        self.files.push(Arc::clone(file));
+        let (statements, syntax_errors) = parse::parse(file);
+        self.diagnostics.extend(syntax_errors);
+        for statement in &statements {
+            self.statement(statement);
+        }
+        self.files.pop();
+    }
+
+    fn statement(&mut self, statement: &Stmt) {
+        match statement {
+            Stmt::Import { path, .. } => self.import(path),
+            Stmt::Let { name, value, span } => {
+                let node = self.expr(value);
+                let line = self.line(span);
+                if RESERVED.contains(&name.text.as_str()) {
+                    let message = format!("`${}` is reserved; choose another name", name.text);
+                    self.error(codes::LET_NAME, message, &name.span);
+                    return;
+                }
+                if let Some(earlier) = self.locals.iter().find(|l| l.name == name.text) {
+                    let message = format!(
+                        "`${}` is already defined (line {})",
+                        name.text, earlier.line
+                    );
+                    self.error(codes::LET_NAME, message, &name.span).help =
+                        Some("give the second value another name".to_string());
+                    return;
+                }
+                let slot = self.locals.len();
+                self.locals.push(Local {
+                    name: name.text.clone(),
+                    line,
+                });
+                let place = self.place(span);
+                self.steps.push(Step::Let {
+                    slot,
+                    name: name.text.clone(),
+                    value: node,
+                    place,
+                });
+            }
+            Stmt::Skip { condition, span } => {
+                let condition = self.expr(condition);
+                let place = self.place(span);
+                self.steps.push(Step::Skip { condition, place });
+            }
+            Stmt::Invalid {
+                condition,
+                message,
+                span,
+            } => {
+                let condition = self.expr(condition);
+                let place = self.place(span);
+                self.steps.push(Step::Invalid {
+                    condition,
+                    message: message.clone(),
+                    place,
+                });
+            }
+            Stmt::Assign {
+                target,
+                value,
+                span,
+            } => {
+                let value = self.expr(value);
+                let path: Vec<String> = target.iter().map(|n| n.text.clone()).collect();
+                let target_span = match (target.first(), target.last()) {
+                    (Some(first), Some(last)) => first.span.start..last.span.end,
+                    _ => span.clone(),
+                };
+                if self.check_target(&path, &target_span) {
+                    let field = path.join(".");
+                    let place = self.place(span);
+                    let line = self.line(span);
+                    self.targets.push(Target {
+                        path: path.clone(),
+                        line,
+                    });
+                    self.steps.push(Step::Assign {
+                        target: path,
+                        field,
+                        value,
+                        place,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Refuses a destination path that was assigned already, or that overlaps one
+    /// (`address = …` and `address.city = …`).
+    fn check_target(&mut self, path: &[String], span: &Span) -> bool {
+        let clash = self.targets.iter().find(|t| {
+            let common = t.path.len().min(path.len());
+            t.path[..common] == path[..common]
+        });
+        let Some(clash) = clash else { return true };
+        let (earlier, line) = (clash.path.join("."), clash.line);
+        let field = path.join(".");
+        let message = if earlier == field {
+            format!("the field `{field}` is assigned twice")
+        } else {
+            format!("the field `{field}` overlaps `{earlier}`, assigned before")
+        };
+        self.error(codes::ASSIGNED_TWICE, message, span).help = Some(format!(
+            "the first assignment is on line {line}; keep one of them"
+        ));
+        false
+    }
+
+    fn import(&mut self, path: &Name) {
+        let current = self.current();
+        match self.env.imports.resolve(&current, &path.text) {
+            Err(message) => {
+                self.error(codes::IMPORT, message, &path.span);
+            }
+            Ok(file) => {
+                if let Some(position) = self.files.iter().position(|f| f.name == file.name) {
+                    let chain: Vec<&str> = self.files[position..]
+                        .iter()
+                        .map(|f| f.name.as_str())
+                        .chain([file.name.as_str()])
+                        .collect();
+                    let message = format!("import cycle: {}", chain.join(" → "));
+                    self.error(codes::IMPORT, message, &path.span);
+                } else {
+                    self.file(&file);
+                }
+            }
+        }
+    }
+
+    fn expr(&mut self, expr: &Expr) -> Node {
+        match &expr.kind {
+            ExprKind::Literal(value) => Node::Const(value.clone()),
+            ExprKind::List(items) => {
+                let nodes: Vec<Node> = items.iter().map(|item| self.expr(item)).collect();
+                if nodes.iter().all(|n| matches!(n, Node::Const(_))) {
+                    Node::Const(Value::Array(
+                        nodes.into_iter().filter_map(into_const).collect(),
+                    ))
+                } else {
+                    Node::List(nodes)
+                }
+            }
+            ExprKind::Object(entries) => self.object(entries),
+            ExprKind::Field(name) => {
+                self.warn_shadowed_let(name, &expr.span);
+                Node::Record(vec![Seg::Key(name.clone())])
+            }
+            ExprKind::Variable(name) => self.variable(name, Vec::new(), &expr.span),
+            ExprKind::Element => self.element(Vec::new(), &expr.span),
+            ExprKind::Access(base, segments) => {
+                let segs: Vec<Seg> = segments.iter().map(seg).collect();
+                match &base.kind {
+                    ExprKind::Field(name) => {
+                        self.warn_shadowed_let(name, &base.span);
+                        let mut path = vec![Seg::Key(name.clone())];
+                        path.extend(segs);
+                        Node::Record(path)
+                    }
+                    ExprKind::Variable(name) => self.variable(name, segs, &expr.span),
+                    ExprKind::Element => self.element(segs, &expr.span),
+                    _ => Node::Access(Box::new(self.expr(base)), segs),
+                }
+            }
+            ExprKind::Call { name, args, piped } => self.call(name, args, *piped, &expr.span),
+            ExprKind::Unary(op, operand) => {
+                let operand = self.expr(operand);
+                if let Node::Const(v) = &operand
+                    && let Ok(folded) = ops::unary(*op, v)
+                {
+                    return Node::Const(folded);
+                }
+                Node::Unary(*op, Box::new(operand))
+            }
+            ExprKind::Binary(op, left, right) => {
+                let (left, right) = (self.expr(left), self.expr(right));
+                fold_binary(*op, left, right)
+            }
+            ExprKind::If(condition, then, otherwise) => {
+                let condition = self.expr(condition);
+                let (then, otherwise) = (self.expr(then), self.expr(otherwise));
+                match condition {
+                    Node::Const(Value::Bool(true)) => then,
+                    Node::Const(Value::Bool(false) | Value::Null) => otherwise,
+                    condition => Node::If(Box::new(condition), Box::new(then), Box::new(otherwise)),
+                }
+            }
+        }
+    }
+
+    fn object(&mut self, entries: &[(Name, Expr)]) -> Node {
+        let mut seen = BTreeSet::new();
+        let mut nodes = Vec::with_capacity(entries.len());
+        for (key, value) in entries {
+            if !seen.insert(key.text.as_str()) {
+                let message = format!("the key `{}` appears twice in this object", key.text);
+                self.error(codes::ASSIGNED_TWICE, message, &key.span);
+            }
+            nodes.push((key.text.clone(), self.expr(value)));
+        }
+        if nodes.iter().all(|(_, n)| matches!(n, Node::Const(_))) {
+            let map = nodes
+                .into_iter()
+                .filter_map(|(k, n)| into_const(n).map(|v| (k, v)))
+                .collect();
+            Node::Const(Value::Object(map))
+        } else {
+            Node::Object(nodes)
+        }
+    }
+
+    fn warn_shadowed_let(&mut self, name: &str, span: &Span) {
+        if self.locals.iter().any(|l| l.name == name) {
+            let file = self.current();
+            self.diagnostics.push(
+                Diagnostic::warning(
+                    codes::SHADOWED_LET,
+                    format!("`{name}` reads the source field `{name}`, not the `let` of that name"),
+                    &file,
+                    span.clone(),
+                )
+                .with_help(format!("write `${name}` to use the `let` binding")),
+            );
+        }
+    }
+
+    fn element(&mut self, path: Vec<Seg>, span: &Span) -> Node {
+        if self.element_depth == 0 {
+            self.error(
+                codes::ELEMENT,
+                "`_` is only defined inside a function argument",
+                span,
+            )
+            .help = Some(
+                "use `_` for the element in calls such as `map(_.id)` or `filter(_ != \"\")`"
+                    .into(),
+            );
+        }
+        Node::Element(path)
+    }
+
+    fn variable(&mut self, name: &str, path: Vec<Seg>, span: &Span) -> Node {
+        match name {
+            "record" => Node::Record(path),
+            "vars" => {
+                if let (Some(known), Some(Seg::Key(key))) = (self.env.vars, path.first())
+                    && !known.contains(key)
+                {
+                    let suggestion = did_you_mean(key, known.iter().map(String::as_str));
+                    let message = format!("there is no pipeline variable `{key}`");
+                    let help = match suggestion {
+                        Some(s) => format!("did you mean `$vars.{s}`?"),
+                        None if known.is_empty() => "no variables are defined".to_string(),
+                        None => {
+                            let names: Vec<&str> = known.iter().map(String::as_str).collect();
+                            format!("the variables are: {}", names.join(", "))
+                        }
+                    };
+                    self.error(codes::UNKNOWN_PIPELINE_VAR, message, span).help = Some(help);
+                }
+                Node::Vars(path)
+            }
+            "out" => {
+                if let Some(Seg::Key(key)) = path.first()
+                    && !self.targets.iter().any(|t| &t.path[0] == key)
+                {
+                    let assigned: Vec<&str> =
+                        self.targets.iter().map(|t| t.path[0].as_str()).collect();
+                    let suggestion = did_you_mean(key, assigned.iter().copied());
+                    let message = format!("`$out.{key}` is read before `{key}` is assigned");
+                    let help = match suggestion {
+                        Some(s) => format!("did you mean `$out.{s}`?"),
+                        None => {
+                            "fields can be read with `$out` only after the line that assigns them"
+                                .to_string()
+                        }
+                    };
+                    self.error(codes::UNKNOWN_OUTPUT, message, span).help = Some(help);
+                }
+                Node::Out(path)
+            }
+            _ => match self.locals.iter().position(|l| l.name == name) {
+                Some(slot) => Node::Local(slot, path),
+                None => {
+                    let candidates: Vec<&str> = self
+                        .locals
+                        .iter()
+                        .map(|l| l.name.as_str())
+                        .chain(RESERVED)
+                        .collect();
+                    let help = match did_you_mean(name, candidates.iter().copied()) {
+                        Some(s) => format!("did you mean `${s}`?"),
+                        None => format!(
+                            "define it first with `let {name} = …`; pipeline variables are `$vars.{name}`"
+                        ),
+                    };
+                    self.error(
+                        codes::UNKNOWN_VARIABLE,
+                        format!("unknown variable `${name}`"),
+                        span,
+                    )
+                    .help = Some(help);
+                    Node::Const(Value::Null)
+                }
+            },
+        }
+    }
+
+    fn call(&mut self, name: &Name, args: &[Expr], piped: bool, span: &Span) -> Node {
+        let Some(entry) = self.env.functions.get(&name.text).cloned() else {
+            let suggestion = did_you_mean(&name.text, self.env.functions.names());
+            let message = format!("unknown function `{}`", name.text);
+            let diagnostic = self.error(codes::UNKNOWN_FUNCTION, message, &name.span);
+            diagnostic.help = Some(match suggestion {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "the README lists every function".to_string(),
+            });
+            for arg in args {
+                self.expr(arg);
+            }
+            return Node::Const(Value::Null);
+        };
+        if !self.check_arity(&entry, args.len(), piped, &name.span) {
+            for arg in args {
+                self.expr(arg);
+            }
+            return Node::Const(Value::Null);
+        }
+        let takes_function = entry
+            .params()
+            .last()
+            .is_some_and(|p| p.kind == ParamKind::Function);
+        let (value_args, function_arg) = match args.split_last() {
+            Some((last, init)) if takes_function => (init, Some(last)),
+            _ => (args, None),
+        };
+        let nodes: Vec<Node> = value_args.iter().map(|a| self.expr(a)).collect();
+        let lambda = function_arg.map(|f| self.function_argument(f));
+        let callee = match &entry {
+            Entry::Builtin(f) => match f.imp {
+                Imp::Plain(plain) => Callee::Plain(plain),
+                Imp::Prepared(prepare) => {
+                    let consts: Vec<Option<&Value>> = nodes
+                        .iter()
+                        .map(|n| {
+                            if let Node::Const(v) = n {
+                                Some(v)
+                            } else {
+                                None
+                            }
+                        })
+                        .collect();
+                    match prepare(&consts) {
+                        Ok(bound) => Callee::Bound(bound),
+                        Err(message) => {
+                            let message = format!("{}: {message}", f.name);
+                            self.error(codes::INVALID_ARGUMENT, message, span);
+                            return Node::Const(Value::Null);
+                        }
+                    }
+                }
+            },
+            Entry::External(f) => Callee::Bound(Arc::clone(&f.call)),
+        };
+        Node::Call(Box::new(CallSite {
+            name: entry.name().to_string(),
+            params: entry.params().to_vec(),
+            nulls: entry.nulls(),
+            callee,
+            args: nodes,
+            lambda,
+        }))
+    }
+
+    fn check_arity(&mut self, entry: &Entry, given: usize, piped: bool, span: &Span) -> bool {
+        let (min, max) = (entry.min_args(), entry.max_args());
+        if given >= min && max.is_none_or(|max| given <= max) {
+            return true;
+        }
+        let expected = match max {
+            None => format!("at least {min} argument{}", plural(min)),
+            Some(max) if max == min => format!("{min} argument{}", plural(min)),
+            Some(max) if max == min + 1 => format!("{min} or {max} arguments"),
+            Some(max) => format!("{min} to {max} arguments"),
+        };
+        let names: Vec<&str> = entry.params().iter().map(|p| p.name).collect();
+        let message = format!(
+            "`{}` takes {expected} ({}), but {given} {} given",
+            entry.name(),
+            names.join(", "),
+            if given == 1 { "is" } else { "are" }
+        );
+        let diagnostic = self.error(codes::ARGUMENT_COUNT, message, span);
+        if piped {
+            diagnostic.help =
+                Some("in `x | f(a)`, the value before `|` is the first argument".to_string());
+        }
+        false
+    }
+
+    /// The function argument of `map`, `filter`…: an expression over `_`, a function
+    /// name (`trim` means `trim(_)`), or a call whose first argument is left out
+    /// (`replace("-", "")` means `replace(_, "-", "")`).
+    fn function_argument(&mut self, arg: &Expr) -> Node {
+        let element = Expr {
+            kind: ExprKind::Element,
+            span: arg.span.clone(),
+        };
+        let body = if mentions_element(arg) {
+            arg.clone()
+        } else {
+            match &arg.kind {
+                ExprKind::Field(name) if self.env.functions.get(name).is_some() => Expr {
+                    kind: ExprKind::Call {
+                        name: Name {
+                            text: name.clone(),
+                            span: arg.span.clone(),
+                        },
+                        args: vec![element],
+                        piped: true,
+                    },
+                    span: arg.span.clone(),
+                },
+                ExprKind::Call {
+                    name,
+                    args,
+                    piped: false,
+                } => {
+                    let mut with_element = vec![element];
+                    with_element.extend(args.iter().cloned());
+                    Expr {
+                        kind: ExprKind::Call {
+                            name: name.clone(),
+                            args: with_element,
+                            piped: true,
+                        },
+                        span: arg.span.clone(),
+                    }
+                }
+                _ => {
+                    let message = "expected a function here: a name such as `trim`, a call such as \
+                                   `replace(\"-\", \"\")`, or an expression using `_`";
+                    self.error(codes::ELEMENT, message, &arg.span);
+                    return Node::Const(Value::Null);
+                }
+            }
+        };
+        self.element_depth += 1;
+        let node = self.expr(&body);
+        self.element_depth -= 1;
+        node
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn seg(segment: &Segment) -> Seg {
+    match segment {
+        Segment::Key(key) => Seg::Key(key.clone()),
+        Segment::Index(i) => Seg::Index(*i),
+        Segment::All => Seg::All,
+    }
+}
+
+fn into_const(node: Node) -> Option<Value> {
+    match node {
+        Node::Const(v) => Some(v),
+        _ => None,
+    }
+}
+
+/// Whether `_` appears in an expression.
+fn mentions_element(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Element => true,
+        ExprKind::Literal(_) | ExprKind::Field(_) | ExprKind::Variable(_) => false,
+        ExprKind::List(items) => items.iter().any(mentions_element),
+        ExprKind::Object(entries) => entries.iter().any(|(_, e)| mentions_element(e)),
+        ExprKind::Access(base, _) => mentions_element(base),
+        ExprKind::Call { args, .. } => args.iter().any(mentions_element),
+        ExprKind::Unary(_, e) => mentions_element(e),
+        ExprKind::Binary(_, l, r) => mentions_element(l) || mentions_element(r),
+        ExprKind::If(c, t, o) => mentions_element(c) || mentions_element(t) || mentions_element(o),
+    }
+}
+
+/// Folds an operator whose operands are constants; an operation that would fail is
+/// left for run time, where it makes the record Invalid with a clear message.
+fn fold_binary(op: BinaryOp, left: Node, right: Node) -> Node {
+    match (op, &left, &right) {
+        (BinaryOp::Coalesce, Node::Const(v), _) if !v.is_null() => left,
+        (BinaryOp::Coalesce, Node::Const(Value::Null), _) => right,
+        (BinaryOp::And | BinaryOp::Or | BinaryOp::Coalesce, _, _) => {
+            Node::Binary(op, Box::new(left), Box::new(right))
+        }
+        (_, Node::Const(a), Node::Const(b)) => match ops::binary(op, a, b) {
+            Ok(v) => Node::Const(v),
+            Err(_) => Node::Binary(op, Box::new(left), Box::new(right)),
+        },
+        _ => Node::Binary(op, Box::new(left), Box::new(right)),
+    }
+}

@@ -1,0 +1,305 @@
+//! Evaluation: one compiled mapping applied to one record.
+//!
+//! Values are borrowed from the record and from the mapping's constants wherever
+//! possible (`Cow`), so reading a field costs no copy until something changes it. A
+//! run-time error never stops the run: it makes the record Invalid, with a message that
+//! names the destination field and the line.
+
+use std::borrow::Cow;
+
+use smallvec::SmallVec;
+
+use super::ast::BinaryOp;
+use super::functions::{Args, FnError, Nulls};
+use super::ops;
+use super::program::{CallSite, Callee, Mapping, Node, Outcome, Seg, Step};
+use super::value::{Map, Value};
+
+static NULL: Value = Value::Null;
+
+/// An empty object, for mappings applied without pipeline variables.
+pub fn no_vars() -> &'static Value {
+    static EMPTY: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(|| Value::Object(Map::new()))
+}
+
+impl Mapping {
+    /// Applies the mapping to one source record. `vars` is the object `$vars` reads.
+    pub fn apply(&self, record: &Value, vars: &Value) -> Outcome {
+        let mut frame = Frame {
+            record,
+            vars,
+            out: Map::with_capacity(self.field_count),
+            locals: Vec::with_capacity(self.local_count),
+            elements: Vec::new(),
+        };
+        frame
+            .locals
+            .resize_with(self.local_count, || Err(String::new()));
+        let mut problems = Vec::new();
+        for step in &self.steps {
+            match step {
+                Step::Assign {
+                    target,
+                    field,
+                    value,
+                    place,
+                } => match eval(value, &mut frame) {
+                    Ok(v) => insert(&mut frame.out, target, v.into_owned()),
+                    Err(e) => problems.push(format!("`{field}` ({place}): {}", e.0)),
+                },
+                Step::Let {
+                    slot,
+                    name,
+                    value,
+                    place,
+                } => {
+                    let result = eval(value, &mut frame)
+                        .map(Cow::into_owned)
+                        .map_err(|e| format!("`${name}` ({place}): {}", e.0));
+                    if let Some(local) = frame.locals.get_mut(*slot) {
+                        *local = result;
+                    }
+                }
+                Step::Skip { condition, place } => {
+                    match condition_holds(condition, &mut frame, "skip if") {
+                        Ok(true) => {
+                            return Outcome::Skipped {
+                                reason: format!("skip if ({place})"),
+                            };
+                        }
+                        Ok(false) => {}
+                        Err(e) => problems.push(format!("skip if ({place}): {}", e.0)),
+                    }
+                }
+                Step::Invalid {
+                    condition,
+                    message,
+                    place,
+                } => match condition_holds(condition, &mut frame, "invalid if") {
+                    Ok(true) => problems.push(message.clone()),
+                    Ok(false) => {}
+                    Err(e) => problems.push(format!("invalid if ({place}): {}", e.0)),
+                },
+            }
+        }
+        if problems.is_empty() {
+            Outcome::Mapped(Value::Object(frame.out))
+        } else {
+            Outcome::Invalid { problems }
+        }
+    }
+}
+
+/// Why an expression could not be evaluated.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct EvalError(pub String);
+
+impl From<FnError> for EvalError {
+    fn from(e: FnError) -> EvalError {
+        EvalError(e.0)
+    }
+}
+
+impl From<String> for EvalError {
+    fn from(message: String) -> EvalError {
+        EvalError(message)
+    }
+}
+
+struct Frame<'a> {
+    record: &'a Value,
+    vars: &'a Value,
+    out: Map<String, Value>,
+    locals: Vec<Result<Value, String>>,
+    /// `_` of the innermost function argument being applied.
+    elements: Vec<Value>,
+}
+
+fn condition_holds<'a>(
+    node: &'a Node,
+    frame: &mut Frame<'a>,
+    what: &str,
+) -> Result<bool, EvalError> {
+    let value = eval(node, frame)?;
+    Ok(ops::truth(&value, what)?)
+}
+
+/// Puts a value at a dotted destination path, creating the objects on the way.
+fn insert(out: &mut Map<String, Value>, target: &[String], value: Value) {
+    let Some((last, parents)) = target.split_last() else {
+        return;
+    };
+    let mut current = out;
+    for key in parents {
+        let slot = current
+            .entry(key.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !slot.is_object() {
+            *slot = Value::Object(Map::new());
+        }
+        let Value::Object(next) = slot else { return };
+        current = next;
+    }
+    current.insert(last.clone(), value);
+}
+
+/// Follows a path. Missing keys, indexes out of range and steps into the wrong type
+/// all give null: a missing field is not an error.
+fn walk<'v>(value: &'v Value, path: &[Seg]) -> Cow<'v, Value> {
+    let mut current = value;
+    for (i, seg) in path.iter().enumerate() {
+        current = match (seg, current) {
+            (Seg::Key(key), Value::Object(map)) => map.get(key).unwrap_or(&NULL),
+            (Seg::Index(index), Value::Array(items)) => {
+                let position = if *index < 0 {
+                    usize::try_from(index.unsigned_abs())
+                        .ok()
+                        .and_then(|back| items.len().checked_sub(back))
+                } else {
+                    usize::try_from(*index).ok()
+                };
+                position.and_then(|p| items.get(p)).unwrap_or(&NULL)
+            }
+            (Seg::All, Value::Array(items)) => {
+                let rest = &path[i + 1..];
+                return Cow::Owned(Value::Array(
+                    items
+                        .iter()
+                        .map(|item| walk(item, rest).into_owned())
+                        .collect(),
+                ));
+            }
+            _ => return Cow::Borrowed(&NULL),
+        };
+    }
+    Cow::Borrowed(current)
+}
+
+/// Follows a path into a value that is already owned.
+fn walk_owned<'a>(value: Cow<'a, Value>, path: &[Seg]) -> Cow<'a, Value> {
+    match value {
+        Cow::Borrowed(v) => walk(v, path),
+        Cow::Owned(v) => Cow::Owned(walk(&v, path).into_owned()),
+    }
+}
+
+fn eval<'a>(node: &'a Node, frame: &mut Frame<'a>) -> Result<Cow<'a, Value>, EvalError> {
+    Ok(match node {
+        Node::Const(v) => Cow::Borrowed(v),
+        Node::Record(path) => walk(frame.record, path),
+        Node::Vars(path) => walk(frame.vars, path),
+        Node::Local(slot, path) => match frame.locals.get(*slot) {
+            Some(Ok(v)) => Cow::Owned(walk(v, path).into_owned()),
+            Some(Err(message)) => return Err(EvalError(message.clone())),
+            None => Cow::Borrowed(&NULL),
+        },
+        Node::Out(path) => match path.split_first() {
+            Some((Seg::Key(key), rest)) => match frame.out.get(key) {
+                Some(v) => Cow::Owned(walk(v, rest).into_owned()),
+                None => Cow::Borrowed(&NULL),
+            },
+            _ => Cow::Owned(walk(&Value::Object(frame.out.clone()), path).into_owned()),
+        },
+        Node::Element(path) => match frame.elements.last() {
+            Some(v) => Cow::Owned(walk(v, path).into_owned()),
+            None => Cow::Borrowed(&NULL),
+        },
+        Node::Access(base, path) => {
+            let base = eval(base, frame)?;
+            walk_owned(base, path)
+        }
+        Node::List(items) => {
+            let mut list = Vec::with_capacity(items.len());
+            for item in items {
+                list.push(eval(item, frame)?.into_owned());
+            }
+            Cow::Owned(Value::Array(list))
+        }
+        Node::Object(entries) => {
+            let mut map = Map::with_capacity(entries.len());
+            for (key, item) in entries {
+                map.insert(key.clone(), eval(item, frame)?.into_owned());
+            }
+            Cow::Owned(Value::Object(map))
+        }
+        Node::Call(site) => Cow::Owned(call(site, frame)?),
+        Node::Unary(op, operand) => {
+            let operand = eval(operand, frame)?;
+            Cow::Owned(ops::unary(*op, &operand)?)
+        }
+        Node::Binary(op, left, right) => match op {
+            BinaryOp::Coalesce => match eval(left, frame) {
+                Ok(v) if !v.is_null() => v,
+                _ => eval(right, frame)?,
+            },
+            BinaryOp::And => {
+                let left = eval(left, frame)?;
+                if !ops::truth(&left, "and")? {
+                    Cow::Owned(Value::Bool(false))
+                } else {
+                    let right = eval(right, frame)?;
+                    Cow::Owned(Value::Bool(ops::truth(&right, "and")?))
+                }
+            }
+            BinaryOp::Or => {
+                let left = eval(left, frame)?;
+                if ops::truth(&left, "or")? {
+                    Cow::Owned(Value::Bool(true))
+                } else {
+                    let right = eval(right, frame)?;
+                    Cow::Owned(Value::Bool(ops::truth(&right, "or")?))
+                }
+            }
+            _ => {
+                let left = eval(left, frame)?;
+                let right = eval(right, frame)?;
+                Cow::Owned(ops::binary(*op, &left, &right)?)
+            }
+        },
+        Node::If(condition, then, otherwise) => {
+            let condition = eval(condition, frame)?;
+            if ops::truth(&condition, "if")? {
+                eval(then, frame)?
+            } else {
+                eval(otherwise, frame)?
+            }
+        }
+    })
+}
+
+fn call<'a>(site: &'a CallSite, frame: &mut Frame<'a>) -> Result<Value, EvalError> {
+    let mut values: SmallVec<[Cow<'a, Value>; 4]> = SmallVec::with_capacity(site.args.len());
+    for arg in &site.args {
+        values.push(eval(arg, frame)?);
+    }
+    if site.nulls == Nulls::Propagate && values.first().is_some_and(|v| v.is_null()) {
+        return Ok(Value::Null);
+    }
+    let result = match &site.lambda {
+        None => invoke(
+            site,
+            &mut Args::new(&site.name, &site.params, &mut values, None),
+        ),
+        Some(body) => {
+            let mut lambda = |element: Value| -> Result<Value, FnError> {
+                frame.elements.push(element);
+                let result = eval(body, frame).map(Cow::into_owned);
+                frame.elements.pop();
+                result.map_err(|e| FnError(e.0))
+            };
+            invoke(
+                site,
+                &mut Args::new(&site.name, &site.params, &mut values, Some(&mut lambda)),
+            )
+        }
+    };
+    Ok(result?)
+}
+
+fn invoke(site: &CallSite, args: &mut Args<'_, '_>) -> Result<Value, FnError> {
+    match &site.callee {
+        Callee::Plain(f) => f(args),
+        Callee::Bound(f) => f.call(args),
+    }
+}

@@ -1,0 +1,117 @@
+//! A compiled mapping: names resolved, functions bound, constants folded. This is what
+//! the evaluator runs, once per record.
+
+use std::sync::Arc;
+
+use super::ast::{BinaryOp, UnaryOp};
+use super::functions::{Call, Nulls, Param, PlainFn};
+use super::value::Value;
+
+/// A mapping ready to apply to records. Cheap to share between threads.
+pub struct Mapping {
+    pub(crate) steps: Vec<Step>,
+    pub(crate) local_count: usize,
+    pub(crate) field_count: usize,
+}
+
+impl std::fmt::Debug for Mapping {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mapping")
+            .field("steps", &self.steps.len())
+            .field("fields", &self.field_count)
+            .finish()
+    }
+}
+
+/// What a mapping made of one record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The mapped record (an object).
+    Mapped(Value),
+    /// A `skip if` condition held; `reason` says which one.
+    Skipped { reason: String },
+    /// The record cannot be mapped: every problem found, each naming its field and line.
+    Invalid { problems: Vec<String> },
+}
+
+impl Outcome {
+    /// The problems as one message (for reports).
+    pub fn message(&self) -> Option<String> {
+        match self {
+            Outcome::Mapped(_) => None,
+            Outcome::Skipped { reason } => Some(reason.clone()),
+            Outcome::Invalid { problems } => Some(problems.join("; ")),
+        }
+    }
+}
+
+/// One statement, compiled. `place` says where it was written ("line 3", or
+/// "shared.map line 3" for an imported file), for run-time messages.
+pub(crate) enum Step {
+    Assign {
+        target: Vec<String>,
+        field: String,
+        value: Node,
+        place: String,
+    },
+    Let {
+        slot: usize,
+        name: String,
+        value: Node,
+        place: String,
+    },
+    Skip {
+        condition: Node,
+        place: String,
+    },
+    Invalid {
+        condition: Node,
+        message: String,
+        place: String,
+    },
+}
+
+/// A step in a path: `.key`, `[i]` (negative counts from the end), `[*]`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Seg {
+    Key(String),
+    Index(i64),
+    All,
+}
+
+pub(crate) enum Node {
+    Const(Value),
+    /// A path into the source record.
+    Record(Vec<Seg>),
+    /// A `let` binding, then a path into it.
+    Local(usize, Vec<Seg>),
+    /// `$vars…`
+    Vars(Vec<Seg>),
+    /// `$out…`: fields already mapped.
+    Out(Vec<Seg>),
+    /// `_…`: the element inside a function argument.
+    Element(Vec<Seg>),
+    /// A path into the result of any other expression.
+    Access(Box<Node>, Vec<Seg>),
+    List(Vec<Node>),
+    Object(Vec<(String, Node)>),
+    Call(Box<CallSite>),
+    Unary(UnaryOp, Box<Node>),
+    Binary(BinaryOp, Box<Node>, Box<Node>),
+    If(Box<Node>, Box<Node>, Box<Node>),
+}
+
+pub(crate) enum Callee {
+    Plain(PlainFn),
+    Bound(Arc<dyn Call>),
+}
+
+pub(crate) struct CallSite {
+    pub name: String,
+    pub params: Vec<Param>,
+    pub nulls: Nulls,
+    pub callee: Callee,
+    pub args: Vec<Node>,
+    /// The function argument of a higher-order function, as an expression over `_`.
+    pub lambda: Option<Node>,
+}
