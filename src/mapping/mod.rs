@@ -11,6 +11,7 @@ pub mod functions;
 mod ops;
 pub mod parse;
 pub mod program;
+pub mod reference;
 pub mod value;
 
 pub use compile::{Compilation, Environment, ImportResolver, NoImports, compile};

@@ -106,12 +106,9 @@ fn join_text(value: &Value) -> Option<String> {
 }
 
 fn arithmetic(op: BinaryOp, left: &Value, right: &Value) -> Result<Value, String> {
-    if left.is_null() || right.is_null() {
-        if matches!(left, Value::Number(_) | Value::Null)
-            && matches!(right, Value::Number(_) | Value::Null)
-        {
-            return Ok(Value::Null);
-        }
+    let numeric_or_null = |v: &Value| matches!(v, Value::Number(_) | Value::Null);
+    if (left.is_null() || right.is_null()) && numeric_or_null(left) && numeric_or_null(right) {
+        return Ok(Value::Null);
     }
     let (Some(a), Some(b)) = (value::as_num(left), value::as_num(right)) else {
         let verb = match op {

@@ -131,8 +131,10 @@ pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
     }
 }
 
-/// A total order used by `sort` and `unique`: null < booleans < numbers < strings <
-/// lists < objects, and within a type the order of [`compare`].
+/// A total order for sorting any values: null < booleans < numbers < text < lists <
+/// objects. Numbers compare by exact value (an integer and a float are compared without
+/// rounding), text by code point, lists element by element with this same order,
+/// objects by size. A true total order, so the standard sort cannot panic on it.
 pub fn total_order(a: &Value, b: &Value) -> Ordering {
     fn rank(v: &Value) -> u8 {
         match v {
@@ -144,10 +146,47 @@ pub fn total_order(a: &Value, b: &Value) -> Ordering {
             Value::Object(_) => 5,
         }
     }
-    rank(a).cmp(&rank(b)).then_with(|| match (a, b) {
+    match (a, b) {
+        (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        (Value::Number(_), Value::Number(_)) => match (as_num(a), as_num(b)) {
+            (Some(x), Some(y)) => exact_order(x, y),
+            _ => Ordering::Equal,
+        },
+        (Value::String(x), Value::String(y)) => x.cmp(y),
+        (Value::Array(x), Value::Array(y)) => x
+            .iter()
+            .zip(y)
+            .map(|(p, q)| total_order(p, q))
+            .find(|o| o.is_ne())
+            .unwrap_or_else(|| x.len().cmp(&y.len())),
         (Value::Object(x), Value::Object(y)) => x.len().cmp(&y.len()),
-        _ => compare(a, b).unwrap_or(Ordering::Equal),
-    })
+        _ => rank(a).cmp(&rank(b)),
+    }
+}
+
+/// Numbers by their exact values (JSON numbers are finite).
+fn exact_order(x: Num, y: Num) -> Ordering {
+    match (x, y) {
+        (Num::Int(i), Num::Int(j)) => i.cmp(&j),
+        (Num::Float(f), Num::Float(g)) => f.total_cmp(&g),
+        (Num::Int(i), Num::Float(f)) => int_float_order(i, f),
+        (Num::Float(f), Num::Int(i)) => int_float_order(i, f).reverse(),
+    }
+}
+
+/// Compares an integer with a float exactly, without rounding the integer.
+fn int_float_order(i: i64, f: f64) -> Ordering {
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    if f >= TWO_63 {
+        return Ordering::Less;
+    }
+    if f < -TWO_63 {
+        return Ordering::Greater;
+    }
+    // |f| < 2^63 here, so its whole part converts to i64 exactly.
+    let whole = f.trunc();
+    i.cmp(&(whole as i64))
+        .then_with(|| 0.0_f64.total_cmp(&(f - whole)))
 }
 
 /// A short, single-line rendering of a value for error messages (long values are cut).

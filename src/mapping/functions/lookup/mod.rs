@@ -2,6 +2,10 @@
 
 use super::Function;
 
+// One file per function, named after it, even when the family shares the name.
+#[allow(clippy::module_inception)]
+mod lookup;
+
 pub(super) fn all() -> Vec<&'static Function> {
-    vec![]
+    vec![&lookup::LOOKUP]
 }

@@ -2,6 +2,20 @@
 
 use super::Function;
 
+mod get;
+mod keys;
+mod merge;
+mod omit;
+mod pick;
+mod values;
+
 pub(super) fn all() -> Vec<&'static Function> {
-    vec![]
+    vec![
+        &keys::KEYS,
+        &values::VALUES,
+        &merge::MERGE,
+        &pick::PICK,
+        &omit::OMIT,
+        &get::GET,
+    ]
 }
