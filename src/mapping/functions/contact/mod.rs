@@ -2,6 +2,12 @@
 
 use super::Function;
 
+mod normalize_email;
+mod normalize_phone;
+
 pub(super) fn all() -> Vec<&'static Function> {
-    vec![]
+    vec![
+        &normalize_email::NORMALIZE_EMAIL,
+        &normalize_phone::NORMALIZE_PHONE,
+    ]
 }
