@@ -12,6 +12,7 @@ use super::functions::{Entry, Imp, ParamKind, Registry};
 use super::ops;
 use super::parse;
 use super::program::{CallSite, Callee, Mapping, Node, Seg, Step};
+use super::record::{Shape, ShapeNode};
 use super::value::Value;
 use crate::diagnostic::{Diagnostic, SourceFile, did_you_mean};
 
@@ -66,22 +67,18 @@ pub fn compile(file: &Arc<SourceFile>, env: &Environment<'_>) -> Compilation {
         steps: Vec::new(),
         locals: Vec::new(),
         targets: Vec::new(),
+        shape: Shape::default(),
         files: Vec::new(),
         element_depth: 0,
     };
     compiler.file(file);
     crate::diagnostic::sort(&mut compiler.diagnostics);
     let has_errors = compiler.diagnostics.iter().any(Diagnostic::is_error);
-    let field_count = compiler
-        .targets
-        .iter()
-        .map(|t| &t.path[0])
-        .collect::<BTreeSet<_>>()
-        .len();
     let mapping = (!has_errors).then(|| Mapping {
         steps: compiler.steps,
         local_count: compiler.locals.len(),
-        field_count,
+        slot_count: compiler.targets.len(),
+        shape: Arc::new(compiler.shape),
     });
     Compilation {
         mapping,
@@ -105,7 +102,10 @@ struct Compiler<'e> {
     diagnostics: Vec<Diagnostic>,
     steps: Vec<Step>,
     locals: Vec<Local>,
+    /// Every destination path assigned so far; the index is the path's slot.
     targets: Vec<Target>,
+    /// The output layout built from `targets`.
+    shape: Shape,
     /// The files being compiled: the mapping, then the chain of imports.
     files: Vec<Arc<SourceFile>>,
     /// How many function arguments deep we are (where `_` is defined).
@@ -224,12 +224,11 @@ impl Compiler<'_> {
                     let field = path.join(".");
                     let place = self.place(span);
                     let line = self.line(span);
-                    self.targets.push(Target {
-                        path: path.clone(),
-                        line,
-                    });
+                    let slot = self.targets.len();
+                    self.shape.add(&path, slot);
+                    self.targets.push(Target { path, line });
                     self.steps.push(Step::Assign {
-                        target: path,
+                        slot,
                         field,
                         value,
                         place,
@@ -414,25 +413,7 @@ impl Compiler<'_> {
                 }
                 Node::Vars(path)
             }
-            "out" => {
-                if let Some(Seg::Key(key)) = path.first()
-                    && !self.targets.iter().any(|t| &t.path[0] == key)
-                {
-                    let assigned: Vec<&str> =
-                        self.targets.iter().map(|t| t.path[0].as_str()).collect();
-                    let suggestion = did_you_mean(key, assigned.iter().copied());
-                    let message = format!("`$out.{key}` is read before `{key}` is assigned");
-                    let help = match suggestion {
-                        Some(s) => format!("did you mean `$out.{s}`?"),
-                        None => {
-                            "fields can be read with `$out` only after the line that assigns them"
-                                .to_string()
-                        }
-                    };
-                    self.error(codes::UNKNOWN_OUTPUT, message, span).help = Some(help);
-                }
-                Node::Out(path)
-            }
+            "out" => self.output(path, span),
             _ => match self.locals.iter().position(|l| l.name == name) {
                 Some(slot) => Node::Local(slot, path),
                 None => {
@@ -457,6 +438,42 @@ impl Compiler<'_> {
                     Node::Const(Value::Null)
                 }
             },
+        }
+    }
+
+    /// `$out…`: resolved against the fields assigned so far.
+    fn output(&mut self, path: Vec<Seg>, span: &Span) -> Node {
+        let keys: Vec<&str> = path
+            .iter()
+            .map_while(|s| {
+                if let Seg::Key(k) = s {
+                    Some(k.as_str())
+                } else {
+                    None
+                }
+            })
+            .collect();
+        if keys.is_empty() {
+            return Node::OutObject(ShapeNode::Object(self.shape.fields.clone()), path);
+        }
+        match self.shape.find(&keys) {
+            Some((ShapeNode::Slot(slot), used)) => Node::OutSlot(*slot, path[used..].to_vec()),
+            Some((node @ ShapeNode::Object(_), used)) => {
+                Node::OutObject(node.clone(), path[used..].to_vec())
+            }
+            None => {
+                let field = keys.join(".");
+                let assigned: Vec<String> = self.targets.iter().map(|t| t.path.join(".")).collect();
+                let suggestion = did_you_mean(&field, assigned.iter().map(String::as_str));
+                let message = format!("`$out.{field}` is read before `{field}` is assigned");
+                let help = match suggestion {
+                    Some(s) => format!("did you mean `$out.{s}`?"),
+                    None => "fields can be read with `$out` only after the line that assigns them"
+                        .to_string(),
+                };
+                self.error(codes::UNKNOWN_OUTPUT, message, span).help = Some(help);
+                Node::Const(Value::Null)
+            }
         }
     }
 

@@ -6,6 +6,7 @@
 //! names the destination field and the line.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use smallvec::SmallVec;
 
@@ -13,6 +14,7 @@ use super::ast::BinaryOp;
 use super::functions::{Args, FnError, Nulls};
 use super::ops;
 use super::program::{CallSite, Callee, Mapping, Node, Outcome, Seg, Step};
+use super::record::MappedRecord;
 use super::value::{Map, Value};
 
 static NULL: Value = Value::Null;
@@ -29,7 +31,7 @@ impl Mapping {
         let mut frame = Frame {
             record,
             vars,
-            out: Map::with_capacity(self.field_count),
+            out: vec![Value::Null; self.slot_count],
             locals: Vec::with_capacity(self.local_count),
             elements: Vec::new(),
         };
@@ -40,12 +42,16 @@ impl Mapping {
         for step in &self.steps {
             match step {
                 Step::Assign {
-                    target,
+                    slot,
                     field,
                     value,
                     place,
                 } => match eval(value, &mut frame) {
-                    Ok(v) => insert(&mut frame.out, target, v.into_owned()),
+                    Ok(v) => {
+                        if let Some(out) = frame.out.get_mut(*slot) {
+                            *out = v.into_owned();
+                        }
+                    }
                     Err(e) => problems.push(format!("`{field}` ({place}): {}", e.0)),
                 },
                 Step::Let {
@@ -84,7 +90,7 @@ impl Mapping {
             }
         }
         if problems.is_empty() {
-            Outcome::Mapped(Value::Object(frame.out))
+            Outcome::Mapped(MappedRecord::new(Arc::clone(&self.shape), frame.out))
         } else {
             Outcome::Invalid { problems }
         }
@@ -110,7 +116,8 @@ impl From<String> for EvalError {
 struct Frame<'a> {
     record: &'a Value,
     vars: &'a Value,
-    out: Map<String, Value>,
+    /// The destination fields, by slot.
+    out: Vec<Value>,
     locals: Vec<Result<Value, String>>,
     /// `_` of the innermost function argument being applied.
     elements: Vec<Value>,
@@ -123,25 +130,6 @@ fn condition_holds<'a>(
 ) -> Result<bool, EvalError> {
     let value = eval(node, frame)?;
     Ok(ops::truth(&value, what)?)
-}
-
-/// Puts a value at a dotted destination path, creating the objects on the way.
-fn insert(out: &mut Map<String, Value>, target: &[String], value: Value) {
-    let Some((last, parents)) = target.split_last() else {
-        return;
-    };
-    let mut current = out;
-    for key in parents {
-        let slot = current
-            .entry(key.clone())
-            .or_insert_with(|| Value::Object(Map::new()));
-        if !slot.is_object() {
-            *slot = Value::Object(Map::new());
-        }
-        let Value::Object(next) = slot else { return };
-        current = next;
-    }
-    current.insert(last.clone(), value);
 }
 
 /// Follows a path. Missing keys, indexes out of range and steps into the wrong type
@@ -194,13 +182,13 @@ fn eval<'a>(node: &'a Node, frame: &mut Frame<'a>) -> Result<Cow<'a, Value>, Eva
             Some(Err(message)) => return Err(EvalError(message.clone())),
             None => Cow::Borrowed(&NULL),
         },
-        Node::Out(path) => match path.split_first() {
-            Some((Seg::Key(key), rest)) => match frame.out.get(key) {
-                Some(v) => Cow::Owned(walk(v, rest).into_owned()),
-                None => Cow::Borrowed(&NULL),
-            },
-            _ => Cow::Owned(walk(&Value::Object(frame.out.clone()), path).into_owned()),
+        Node::OutSlot(slot, path) => match frame.out.get(*slot) {
+            Some(v) => Cow::Owned(walk(v, path).into_owned()),
+            None => Cow::Borrowed(&NULL),
         },
+        Node::OutObject(node, path) => {
+            Cow::Owned(walk(&node.to_value(&frame.out), path).into_owned())
+        }
         Node::Element(path) => match frame.elements.last() {
             Some(v) => Cow::Owned(walk(v, path).into_owned()),
             None => Cow::Borrowed(&NULL),

@@ -11,12 +11,14 @@ pub mod functions;
 mod ops;
 pub mod parse;
 pub mod program;
+pub mod record;
 pub mod reference;
 pub mod value;
 
 pub use compile::{Compilation, Environment, ImportResolver, NoImports, compile};
 pub use eval::no_vars;
 pub use program::{Mapping, Outcome};
+pub use record::MappedRecord;
 
 #[cfg(test)]
 mod tests;

@@ -5,20 +5,23 @@ use std::sync::Arc;
 
 use super::ast::{BinaryOp, UnaryOp};
 use super::functions::{Call, Nulls, Param, PlainFn};
+use super::record::{MappedRecord, Shape, ShapeNode};
 use super::value::Value;
 
 /// A mapping ready to apply to records. Cheap to share between threads.
 pub struct Mapping {
     pub(crate) steps: Vec<Step>,
     pub(crate) local_count: usize,
-    pub(crate) field_count: usize,
+    /// The layout of the output; `slot_count` values fill it.
+    pub(crate) shape: Arc<Shape>,
+    pub(crate) slot_count: usize,
 }
 
 impl std::fmt::Debug for Mapping {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Mapping")
             .field("steps", &self.steps.len())
-            .field("fields", &self.field_count)
+            .field("fields", &self.slot_count)
             .finish()
     }
 }
@@ -26,8 +29,8 @@ impl std::fmt::Debug for Mapping {
 /// What a mapping made of one record.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    /// The mapped record (an object).
-    Mapped(Value),
+    /// The mapped record.
+    Mapped(MappedRecord),
     /// A `skip if` condition held; `reason` says which one.
     Skipped { reason: String },
     /// The record cannot be mapped: every problem found, each naming its field and line.
@@ -49,7 +52,7 @@ impl Outcome {
 /// "shared.map line 3" for an imported file), for run-time messages.
 pub(crate) enum Step {
     Assign {
-        target: Vec<String>,
+        slot: usize,
         field: String,
         value: Node,
         place: String,
@@ -87,8 +90,10 @@ pub(crate) enum Node {
     Local(usize, Vec<Seg>),
     /// `$vars…`
     Vars(Vec<Seg>),
-    /// `$out…`: fields already mapped.
-    Out(Vec<Seg>),
+    /// `$out.field…`: a field already mapped, then a path into it.
+    OutSlot(usize, Vec<Seg>),
+    /// `$out` or `$out.address`: an object of fields already mapped.
+    OutObject(ShapeNode, Vec<Seg>),
     /// `_…`: the element inside a function argument.
     Element(Vec<Seg>),
     /// A path into the result of any other expression.

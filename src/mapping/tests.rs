@@ -19,6 +19,13 @@ fn compile_text(text: &str) -> Compilation {
     compile(&SourceFile::new("test.map", text), &env)
 }
 
+fn mapped(outcome: Outcome) -> Value {
+    match outcome {
+        Outcome::Mapped(record) => record.to_value(),
+        other => panic!("not mapped: {other:?}"),
+    }
+}
+
 fn apply(text: &str, record: Value) -> Outcome {
     let compilation = compile_text(text);
     let rendered: Vec<String> = compilation
@@ -61,7 +68,7 @@ fn every_function_example_gives_its_documented_result() {
                 continue;
             };
             match mapping.apply(&json!({}), &json!({})) {
-                Outcome::Mapped(out) if out["result"] == expected => {}
+                Outcome::Mapped(out) if out.get("result") == Some(expected.clone()) => {}
                 other => failures.push(format!(
                     "{}: `{}` gave {other:?}, expected {expected}",
                     function.name, example.expr
@@ -78,10 +85,7 @@ fn a_missing_field_is_null_not_an_error() {
         "a = missing\nb = missing.deeper[3]\nc = missing | trim",
         json!({}),
     );
-    assert_eq!(
-        out,
-        Outcome::Mapped(json!({"a": null, "b": null, "c": null}))
-    );
+    assert_eq!(mapped(out), json!({"a": null, "b": null, "c": null}));
 }
 
 #[test]
@@ -99,7 +103,7 @@ fn a_type_error_makes_the_record_invalid_naming_field_and_line() {
 #[test]
 fn coalesce_falls_back_on_null_and_on_errors() {
     let out = apply("a = x ?? \"d\"\nb = (name * 2) ?? 0", json!({"name": "a"}));
-    assert_eq!(out, Outcome::Mapped(json!({"a": "d", "b": 0})));
+    assert_eq!(mapped(out), json!({"a": "d", "b": 0}));
 }
 
 #[test]
@@ -152,8 +156,8 @@ fn variables_outputs_and_lets() {
         &json!({"event": "E26"}),
     );
     assert_eq!(
-        out,
-        Outcome::Mapped(json!({"name": "Ada L", "code": "E26", "label": "Ada L @ E26"}))
+        mapped(out),
+        json!({"name": "Ada L", "code": "E26", "label": "Ada L @ E26"})
     );
 }
 
@@ -199,10 +203,7 @@ fn imports_inline_shared_mappings_and_cycles_are_errors() {
     let main = SourceFile::new("main.map", "import \"shared.map\"\nname = n");
     let mapping = compile(&main, &env).mapping.expect("compiles");
     let out = mapping.apply(&json!({"email": "A@B.NL", "n": "x"}), &json!({}));
-    assert_eq!(
-        out,
-        Outcome::Mapped(json!({"email": "a@b.nl", "name": "x"}))
-    );
+    assert_eq!(mapped(out), json!({"email": "a@b.nl", "name": "x"}));
 
     let cyclic = SourceFile::new("a.map", "import \"b.map\"");
     let errors = compile(&cyclic, &env).diagnostics;
