@@ -46,7 +46,7 @@ fn parse_case(text: &str) -> Result<Case, String> {
     let mut case = Case::default();
     let mut section: Option<String> = None;
     let mut body = String::new();
-    let mut finish =
+    let finish =
         |section: &Option<String>, body: &mut String, case: &mut Case| -> Result<(), String> {
             let content = std::mem::take(body);
             match section.as_deref() {

@@ -5,13 +5,15 @@ use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Write};
 use std::path::PathBuf;
+use std::sync::mpsc;
+use std::thread;
 
 use clap::Args;
 use serde_json::{Map, Value};
 
 use super::{PROBLEMS, SUCCESS, USAGE, print_diagnostics};
 use crate::files::{FsImports, read_source};
-use crate::formats::json::{Flow, read_records};
+use crate::formats::json::{Flow, ReadError, read_records};
 use crate::mapping::functions::Registry;
 use crate::mapping::{Environment, Outcome, compile};
 
@@ -35,6 +37,9 @@ fn parse_var(text: &str) -> Result<(String, String), String> {
         _ => Err(format!("expected NAME=VALUE, got `{text}`")),
     }
 }
+
+/// Records handed from the reading thread to the mapping thread at a time.
+const BATCH: usize = 512;
 
 /// Counts for the summary line.
 #[derive(Default)]
@@ -78,8 +83,8 @@ pub fn run(args: MapArgs) -> u8 {
             .collect::<Map<_, _>>(),
     );
 
-    let input: Box<dyn io::BufRead> = match &args.input {
-        None => Box::new(io::stdin().lock()),
+    let input: Box<dyn io::BufRead + Send> = match &args.input {
+        None => Box::new(BufReader::with_capacity(1 << 16, io::stdin())),
         Some(path) => match File::open(path) {
             Ok(f) => Box::new(BufReader::with_capacity(1 << 16, f)),
             Err(e) => {
@@ -88,48 +93,73 @@ pub fn run(args: MapArgs) -> u8 {
             }
         },
     };
+    // Reading and parsing JSON runs on its own thread, mapping and writing on this one;
+    // batches keep the hand-over cheap and the bounded channel keeps memory flat.
+    let (batches, received) = mpsc::sync_channel::<Vec<Result<Value, ReadError>>>(8);
+    let reader = thread::spawn(move || {
+        let mut batch = Vec::with_capacity(BATCH);
+        let result = read_records(input, |record| {
+            batch.push(record);
+            if batch.len() == BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                if batches.send(full).is_err() {
+                    return Flow::Stop;
+                }
+            }
+            Flow::Continue
+        });
+        if !batch.is_empty() {
+            let _ = batches.send(batch);
+        }
+        result
+    });
+
     let stdout = io::stdout().lock();
     let mut out = BufWriter::with_capacity(1 << 16, stdout);
     let mut tally = Tally::default();
     let mut number = 0u64;
     let mut write_error: Option<io::Error> = None;
-    let read = read_records(input, |record| {
-        number += 1;
-        let record = match record {
-            Ok(record) => record,
-            Err(e) => {
-                tally.unreadable += 1;
-                eprintln!("record {number}: unreadable: {e}");
-                return Flow::Continue;
+    'batches: for batch in received {
+        for record in batch {
+            number += 1;
+            let record = match record {
+                Ok(record) => record,
+                Err(e) => {
+                    tally.unreadable += 1;
+                    eprintln!("record {number}: unreadable: {e}");
+                    continue;
+                }
+            };
+            if !record.is_object() {
+                tally.invalid += 1;
+                eprintln!("record {number}: invalid: a record must be a JSON object");
+                continue;
             }
-        };
-        if !record.is_object() {
-            tally.invalid += 1;
-            eprintln!("record {number}: invalid: a record must be a JSON object");
-            return Flow::Continue;
-        }
-        match mapping.apply(&record, &vars) {
-            Outcome::Mapped(value) => {
-                tally.mapped += 1;
-                let written = serde_json::to_writer(&mut out, &value)
-                    .map_err(io::Error::from)
-                    .and_then(|()| out.write_all(b"\n"));
-                if let Err(e) = written {
-                    write_error = Some(e);
-                    return Flow::Stop;
+            match mapping.apply(&record, &vars) {
+                Outcome::Mapped(value) => {
+                    tally.mapped += 1;
+                    let written = serde_json::to_writer(&mut out, &value)
+                        .map_err(io::Error::from)
+                        .and_then(|()| out.write_all(b"\n"));
+                    if let Err(e) = written {
+                        write_error = Some(e);
+                        break 'batches;
+                    }
+                }
+                Outcome::Skipped { reason } => {
+                    tally.skipped += 1;
+                    eprintln!("record {number}: skipped: {reason}");
+                }
+                Outcome::Invalid { problems } => {
+                    tally.invalid += 1;
+                    eprintln!("record {number}: invalid: {}", problems.join("; "));
                 }
             }
-            Outcome::Skipped { reason } => {
-                tally.skipped += 1;
-                eprintln!("record {number}: skipped: {reason}");
-            }
-            Outcome::Invalid { problems } => {
-                tally.invalid += 1;
-                eprintln!("record {number}: invalid: {}", problems.join("; "));
-            }
         }
-        Flow::Continue
-    });
+    }
+    let read = reader
+        .join()
+        .unwrap_or_else(|_| Err(io::Error::other("the reading thread failed")));
     let flushed = out.flush();
     match write_error.map_or(flushed, Err) {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return SUCCESS,

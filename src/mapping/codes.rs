@@ -74,7 +74,10 @@ pub const ALL: &[(&str, &str)] = &[
         LET_NAME,
         "a `let` name that is reserved (`vars`, `out`, `record`) or already defined",
     ),
-    (TOO_DEEP, "brackets or `if`s nested more than 64 deep"),
+    (
+        TOO_DEEP,
+        "brackets nested more than 64 deep, or more than 256 `if`s in one statement",
+    ),
     (
         SHADOWED_LET,
         "warning: a bare name reads the source field although a `let` of that name exists",

@@ -18,7 +18,7 @@ use crate::diagnostic::{Diagnostic, SourceFile, did_you_mean};
 
 /// Reads the files that `import "…"` statements name. The mapping module does no I/O;
 /// the caller decides where imports come from (the file system, a test's memory).
-pub trait ImportResolver {
+pub trait ImportResolver: Sync {
     /// The file that `path`, written in `from`, refers to; an error message otherwise.
     fn resolve(&self, from: &SourceFile, path: &str) -> Result<Arc<SourceFile>, String>;
 }
@@ -60,7 +60,32 @@ impl Compilation {
 const RESERVED: [&str; 3] = ["vars", "out", "record"];
 
 /// Compiles a mapping file (and the files it imports).
+///
+/// Parsing and compiling recurse once per level of nesting, and pest's generated parser
+/// uses many frames per level; so the work runs on a thread of its own with a stack
+/// large enough for the deepest nesting the parser admits, in debug builds too.
 pub fn compile(file: &Arc<SourceFile>, env: &Environment<'_>) -> Compilation {
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("sluice-compile".to_string())
+            .stack_size(COMPILE_STACK)
+            .spawn_scoped(scope, || compile_here(file, env));
+        match worker {
+            Ok(handle) => match handle.join() {
+                Ok(compilation) => compilation,
+                Err(panic) => std::panic::resume_unwind(panic),
+            },
+            // No thread to be had: compile on this one (nesting stays within the limit).
+            Err(_) => compile_here(file, env),
+        }
+    })
+}
+
+/// The stack of the compiling thread (reserved address space; only what is used is
+/// backed by memory).
+const COMPILE_STACK: usize = 256 << 20;
+
+fn compile_here(file: &Arc<SourceFile>, env: &Environment<'_>) -> Compilation {
     let mut compiler = Compiler {
         env,
         diagnostics: Vec::new(),
@@ -89,7 +114,8 @@ pub fn compile(file: &Arc<SourceFile>, env: &Environment<'_>) -> Compilation {
 /// A destination path assigned so far, and where.
 struct Target {
     path: Vec<String>,
-    line: usize,
+    /// Where it was assigned: "line 3", or "shared.map line 3".
+    place: String,
 }
 
 struct Local {
@@ -223,10 +249,12 @@ impl Compiler<'_> {
                 if self.check_target(&path, &target_span) {
                     let field = path.join(".");
                     let place = self.place(span);
-                    let line = self.line(span);
                     let slot = self.targets.len();
                     self.shape.add(&path, slot);
-                    self.targets.push(Target { path, line });
+                    self.targets.push(Target {
+                        path,
+                        place: place.clone(),
+                    });
                     self.steps.push(Step::Assign {
                         slot,
                         field,
@@ -246,7 +274,7 @@ impl Compiler<'_> {
             t.path[..common] == path[..common]
         });
         let Some(clash) = clash else { return true };
-        let (earlier, line) = (clash.path.join("."), clash.line);
+        let (earlier, place) = (clash.path.join("."), clash.place.clone());
         let field = path.join(".");
         let message = if earlier == field {
             format!("the field `{field}` is assigned twice")
@@ -254,7 +282,7 @@ impl Compiler<'_> {
             format!("the field `{field}` overlaps `{earlier}`, assigned before")
         };
         self.error(codes::ASSIGNED_TWICE, message, span).help = Some(format!(
-            "the first assignment is on line {line}; keep one of them"
+            "the first assignment is on {place}; keep one of them"
         ));
         false
     }
@@ -315,7 +343,7 @@ impl Compiler<'_> {
                     _ => Node::Access(Box::new(self.expr(base)), segs),
                 }
             }
-            ExprKind::Call { name, args, piped } => self.call(name, args, *piped, &expr.span),
+            ExprKind::Call { name, args, piped } => self.call(name, args, *piped),
             ExprKind::Unary(op, operand) => {
                 let operand = self.expr(operand);
                 if let Node::Const(v) = &operand
@@ -477,7 +505,7 @@ impl Compiler<'_> {
         }
     }
 
-    fn call(&mut self, name: &Name, args: &[Expr], piped: bool, span: &Span) -> Node {
+    fn call(&mut self, name: &Name, args: &[Expr], piped: bool) -> Node {
         let Some(entry) = self.env.functions.get(&name.text).cloned() else {
             let suggestion = did_you_mean(&name.text, self.env.functions.names());
             let message = format!("unknown function `{}`", name.text);
@@ -491,7 +519,8 @@ impl Compiler<'_> {
             }
             return Node::Const(Value::Null);
         };
-        if !self.check_arity(&entry, args.len(), piped, &name.span) {
+        let implicit_element = piped && args.first().is_some_and(|a| a.kind == ExprKind::Element);
+        if !self.check_arity(&entry, args.len(), piped, implicit_element, &name.span) {
             for arg in args {
                 self.expr(arg);
             }
@@ -525,7 +554,7 @@ impl Compiler<'_> {
                         Ok(bound) => Callee::Bound(bound),
                         Err(message) => {
                             let message = format!("{}: {message}", f.name);
-                            self.error(codes::INVALID_ARGUMENT, message, span);
+                            self.error(codes::INVALID_ARGUMENT, message, &name.span);
                             return Node::Const(Value::Null);
                         }
                     }
@@ -543,12 +572,20 @@ impl Compiler<'_> {
         }))
     }
 
-    fn check_arity(&mut self, entry: &Entry, given: usize, piped: bool, span: &Span) -> bool {
+    fn check_arity(
+        &mut self,
+        entry: &Entry,
+        given: usize,
+        piped: bool,
+        implicit_element: bool,
+        span: &Span,
+    ) -> bool {
         let (min, max) = (entry.min_args(), entry.max_args());
         if given >= min && max.is_none_or(|max| given <= max) {
             return true;
         }
         let expected = match max {
+            Some(0) => "no arguments".to_string(),
             None => format!("at least {min} argument{}", plural(min)),
             Some(max) if max == min => format!("{min} argument{}", plural(min)),
             Some(max) if max == min + 1 => format!("{min} or {max} arguments"),
@@ -556,13 +593,22 @@ impl Compiler<'_> {
         };
         let names: Vec<&str> = entry.params().iter().map(|p| p.name).collect();
         let message = format!(
-            "`{}` takes {expected} ({}), but {given} {} given",
+            "`{}` takes {expected}{}, but {given} {} given",
             entry.name(),
-            names.join(", "),
+            if names.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", names.join(", "))
+            },
             if given == 1 { "is" } else { "are" }
         );
         let diagnostic = self.error(codes::ARGUMENT_COUNT, message, span);
-        if piped {
+        if implicit_element {
+            diagnostic.help = Some(
+                "in a function argument such as `map(f(a))`, the element is the first argument"
+                    .to_string(),
+            );
+        } else if piped {
             diagnostic.help =
                 Some("in `x | f(a)`, the value before `|` is the first argument".to_string());
         }
@@ -607,6 +653,19 @@ impl Compiler<'_> {
                         },
                         span: arg.span.clone(),
                     }
+                }
+                ExprKind::Field(name)
+                    if did_you_mean(name, self.env.functions.names()).is_some() =>
+                {
+                    let suggestion =
+                        did_you_mean(name, self.env.functions.names()).unwrap_or_default();
+                    self.error(
+                        codes::UNKNOWN_FUNCTION,
+                        format!("unknown function `{name}`"),
+                        &arg.span,
+                    )
+                    .help = Some(format!("did you mean `{suggestion}`?"));
+                    return Node::Const(Value::Null);
                 }
                 _ => {
                     let message = "expected a function here: a name such as `trim`, a call such as \

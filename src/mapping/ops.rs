@@ -7,7 +7,7 @@
 use std::cmp::Ordering;
 
 use super::ast::{BinaryOp, UnaryOp};
-use super::value::{self, Num, Value};
+use super::value::{self, Num, Value, describe};
 
 /// Applies an arithmetic or comparison operator. `and`, `or` and `??` short-circuit and
 /// are evaluated by the caller, not here.
@@ -53,15 +53,6 @@ pub fn truth(value: &Value, what: &str) -> Result<bool, String> {
             "`{what}` needs true or false, got {}",
             describe(other)
         )),
-    }
-}
-
-/// "text \"abc\"", "integer 3": a value named by its type, for messages.
-pub fn describe(value: &Value) -> String {
-    match value {
-        Value::Null => "null".to_string(),
-        Value::String(_) => format!("text {}", value::excerpt(value)),
-        other => format!("{} {}", value::type_name(other), value::excerpt(other)),
     }
 }
 
@@ -159,22 +150,15 @@ fn integer_op(op: BinaryOp, x: i64, y: i64) -> Result<Value, String> {
         BinaryOp::Add => x.checked_add(y).map(Value::from).ok_or_else(overflow),
         BinaryOp::Sub => x.checked_sub(y).map(Value::from).ok_or_else(overflow),
         BinaryOp::Mul => x.checked_mul(y).map(Value::from).ok_or_else(overflow),
-        BinaryOp::Div => {
-            if y == 0 {
-                Err("division by zero".to_string())
-            } else if x.checked_rem(y) == Some(0) {
-                x.checked_div(y).map(Value::from).ok_or_else(overflow)
-            } else {
-                value::float_value(x as f64 / y as f64)
-            }
-        }
-        _ => {
-            if y == 0 {
-                Err("division by zero".to_string())
-            } else {
-                x.checked_rem(y).map(Value::from).ok_or_else(overflow)
-            }
-        }
+        BinaryOp::Div => match x.checked_div(y) {
+            _ if y == 0 => Err("division by zero".to_string()),
+            None => Err(overflow()),
+            Some(quotient) if quotient.checked_mul(y) == Some(x) => Ok(Value::from(quotient)),
+            Some(_) => value::float_value(x as f64 / y as f64),
+        },
+        _ if y == 0 => Err("division by zero".to_string()),
+        // i64::MIN % -1 overflows in hardware, but its value is 0.
+        _ => Ok(Value::from(x.checked_rem(y).unwrap_or(0))),
     }
 }
 
@@ -233,5 +217,13 @@ mod tests {
         assert_eq!(binary(BinaryOp::Div, &json!(7), &json!(2)), Ok(json!(3.5)));
         assert!(binary(BinaryOp::Div, &json!(1), &json!(0)).is_err());
         assert!(binary(BinaryOp::Add, &json!(i64::MAX), &json!(1)).is_err());
+        assert_eq!(
+            binary(BinaryOp::Div, &json!(i64::MIN), &json!(-1)),
+            Err("integer overflow".to_string())
+        );
+        assert_eq!(
+            binary(BinaryOp::Rem, &json!(i64::MIN), &json!(-1)),
+            Ok(json!(0))
+        );
     }
 }

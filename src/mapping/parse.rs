@@ -26,7 +26,7 @@ pub fn parse(file: &Arc<SourceFile>) -> (Vec<Stmt>, Vec<Diagnostic>) {
     if let Some(at) = too_deep(text) {
         let diagnostic = Diagnostic::error(
             TOO_DEEP,
-            format!("brackets or `if`s are nested more than {MAX_DEPTH} deep here"),
+            format!("brackets nest more than {MAX_DEPTH} deep, or a statement has more than {MAX_IFS} `if`s"),
             file,
             at..token_end(text, at),
         )
@@ -41,22 +41,47 @@ pub fn parse(file: &Arc<SourceFile>) -> (Vec<Stmt>, Vec<Diagnostic>) {
     let mut statements = Vec::new();
     let mut pos = skip_trivia(text, 0);
     let mut previous_end: Option<usize> = None;
+    let mut previous_start = 0;
     while pos < text.len() {
         if let Some(end) = previous_end
             && !text[end..pos].contains('\n')
         {
-            let found = describe_found(text, pos);
+            // The statement before ended early: the rest of its line does not fit.
+            // Parsing it again up to the end of that line, this time requiring the end,
+            // lets pest say what it expected at the furthest point it reached.
+            statements.pop();
+            // When the rest is a statement on a later line, the statement before ran on
+            // into it (a line ending in an operator or `|`): stop before that line.
+            let junk_line = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+            let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+            let swallowed =
+                junk_line > previous_start && looks_like_statement(&text[junk_line..line_end]);
+            let stop = if swallowed { junk_line } else { line_end };
+            let diagnostic =
+                match Grammar::parse(Rule::statement_strict, &text[previous_start..stop]) {
+                    Err(error) => parser.syntax_error(previous_start, &error).1,
+                    Ok(_) => Diagnostic::error(
+                        SYNTAX_ERROR,
+                        format!(
+                            "expected an operator or the end of the line, found {}",
+                            describe_found(text, pos)
+                        ),
+                        file,
+                        pos..token_end(text, pos),
+                    ),
+                };
             parser.diagnostics.push(
-                Diagnostic::error(
-                    SYNTAX_ERROR,
-                    format!("expected an operator or the end of the line, found {found}"),
-                    file,
-                    pos..token_end(text, pos),
-                )
-                .with_label("unexpected here")
-                .with_help("write one statement per line"),
+                if !swallowed && looks_like_statement(&text[pos..line_end]) {
+                    diagnostic.with_help("write one statement per line")
+                } else {
+                    diagnostic
+                },
             );
-            pos = resume_point(text, pos);
+            pos = if swallowed {
+                skip_blanks(text, junk_line)
+            } else {
+                resume_point(text, pos, previous_start)
+            };
             previous_end = None;
             continue;
         }
@@ -70,12 +95,13 @@ pub fn parse(file: &Arc<SourceFile>) -> (Vec<Stmt>, Vec<Diagnostic>) {
                     statements.push(statement);
                 }
                 previous_end = Some(end);
+                previous_start = pos;
                 pos = skip_trivia(text, end);
             }
             Err(error) => {
                 let (at, diagnostic) = parser.syntax_error(pos, &error);
                 parser.diagnostics.push(diagnostic);
-                pos = resume_point(text, at);
+                pos = resume_point(text, at, pos);
                 previous_end = None;
             }
         }
@@ -97,6 +123,11 @@ fn token_extent(pair: &Pair<'_, Rule>) -> usize {
 /// How deeply brackets and `if`s may nest: deep enough for any real mapping, shallow
 /// enough that the recursive parser, compiler and evaluator stay far from the stack's end.
 pub const MAX_DEPTH: usize = 64;
+
+/// How many `if`s one statement may hold. `if`s are counted, not their nesting (which a
+/// lexical scan cannot see), so this allows long `else if` chains and many `if`s side by
+/// side while still bounding the recursion.
+pub const MAX_IFS: usize = 256;
 
 /// The offset where nesting first goes deeper than [`MAX_DEPTH`], if it does. A lexical
 /// scan: strings, quoted names and comments are skipped; `if`s count until a line that
@@ -133,7 +164,7 @@ fn too_deep(text: &str) -> Option<usize> {
             }
             _ => {}
         }
-        if depth + ifs > MAX_DEPTH {
+        if depth > MAX_DEPTH || ifs > MAX_IFS {
             return Some(i);
         }
         i += 1;
@@ -169,8 +200,9 @@ fn skip_trivia(text: &str, mut pos: usize) -> usize {
 }
 
 /// Where to resume after an error at `at`: the line of the error when the error is at
-/// a statement's first token, otherwise the next line that starts a statement.
-fn resume_point(text: &str, at: usize) -> usize {
+/// that line's first token, otherwise the next line that looks like a statement.
+/// Always after `after` (where the failed statement began), so parsing moves on.
+fn resume_point(text: &str, at: usize, after: usize) -> usize {
     let at = at.min(text.len());
     let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
     let mut candidate = if skip_blanks(text, line_start) == at && at > 0 {
@@ -183,7 +215,8 @@ fn resume_point(text: &str, at: usize) -> usize {
     };
     loop {
         let start = skip_blanks(text, candidate);
-        if Grammar::parse(Rule::statement_start, &text[start..]).is_ok() && start > 0 {
+        let line = text[start..].split('\n').next().unwrap_or("");
+        if start > after && looks_like_statement(line) {
             return start;
         }
         match text[candidate..].find('\n') {
@@ -191,6 +224,36 @@ fn resume_point(text: &str, at: usize) -> usize {
             None => return text.len(),
         }
     }
+}
+
+/// A line that starts with a statement keyword or assigns with `=` (outside quotes,
+/// and not part of `==`, `!=`, `<=`, `>=`). Lines inside a multi-line list or object
+/// do not, so resuming there does not report their pieces as separate errors.
+fn looks_like_statement(line: &str) -> bool {
+    if Grammar::parse(Rule::statement_start, line).is_ok() {
+        return true;
+    }
+    let bytes = line.as_bytes();
+    let mut quote: Option<u8> = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None => match b {
+                b'"' | b'\'' | b'`' => quote = Some(b),
+                b'#' => return false,
+                b'=' => {
+                    let before = i.checked_sub(1).map(|j| bytes[j]);
+                    let after = bytes.get(i + 1).copied();
+                    if !matches!(before, Some(b'=' | b'!' | b'<' | b'>')) && after != Some(b'=') {
+                        return true;
+                    }
+                }
+                _ => {}
+            },
+        }
+    }
+    false
 }
 
 fn skip_blanks(text: &str, mut pos: usize) -> usize {
@@ -201,35 +264,49 @@ fn skip_blanks(text: &str, mut pos: usize) -> usize {
     pos
 }
 
-/// The end of the token starting at `pos` (for the caret under unexpected input).
+/// The end of the token starting at `pos` (for the caret under unexpected input): a
+/// word, a quoted text up to its closing quote on the line, or one other character.
 fn token_end(text: &str, pos: usize) -> usize {
-    let rest = &text[pos..];
-    let len = rest
-        .char_indices()
-        .find(|(_, c)| c.is_whitespace())
-        .map_or(rest.len(), |(i, _)| i);
-    pos + len.max(rest.chars().next().map_or(0, char::len_utf8))
+    let rest = &text[pos.min(text.len())..];
+    let mut chars = rest.char_indices();
+    let Some((_, first)) = chars.next() else {
+        return pos;
+    };
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let len = if word(first) {
+        rest.char_indices()
+            .find(|(_, c)| !word(*c))
+            .map_or(rest.len(), |(i, _)| i)
+    } else if matches!(first, '"' | '\'' | '`') {
+        let line = rest.split('\n').next().unwrap_or(rest);
+        line[1..].find(first).map_or(line.len(), |i| i + 2)
+    } else {
+        first.len_utf8()
+    };
+    pos + len
 }
 
-/// "`foo`", "end of line" or "end of file", for error messages.
+/// "`foo`", "the end of the line" or "the end of the file", for error messages.
 fn describe_found(text: &str, pos: usize) -> String {
-    let rest = &text[pos.min(text.len())..];
-    match rest.chars().next() {
+    let pos = pos.min(text.len());
+    match text[pos..].chars().next() {
         None => "the end of the file".to_string(),
         Some('\n' | '\r') => "the end of the line".to_string(),
         Some(_) => {
-            let token: String = rest
-                .chars()
-                .take_while(|c| !c.is_whitespace())
-                .take(20)
-                .collect();
+            let token: String = text[pos..token_end(text, pos)].chars().take(30).collect();
             format!("`{token}`")
         }
     }
 }
 
+/// Tokens that close something, for "expected `)`" messages.
+const CLOSERS: [&str; 4] = ["`)`", "`]`", "`}`", "`,`"];
+
+/// Ways an expression could go on, left out of messages where a closer fits.
+const CONTINUATIONS: [&str; 4] = ["an operator", "`(`", "`.`", "`[`"];
+
 /// What a grammar rule means to a user, in "expected …" messages.
-fn describe_rule(rule: Rule) -> &'static str {
+fn describe_rule(rule: Rule) -> &'static [&'static str] {
     match rule {
         Rule::statement
         | Rule::statement_item
@@ -241,28 +318,28 @@ fn describe_rule(rule: Rule) -> &'static str {
         | Rule::kw_import
         | Rule::kw_let
         | Rule::kw_skip
-        | Rule::kw_invalid => "a statement",
-        Rule::target => "a field name",
-        Rule::ident | Rule::quoted_ident | Rule::quoted_text => "a name",
-        Rule::pipe_call => "a function name",
-        Rule::op_assign => "`=`",
-        Rule::kw_if => "`if`",
-        Rule::kw_then => "`then`",
-        Rule::kw_else => "`else`",
-        Rule::colon => "`:`",
-        Rule::comma => "`,`",
-        Rule::open_paren => "`(`",
-        Rule::close_paren => "`)`",
-        Rule::close_bracket => "`]`",
-        Rule::close_brace => "`}`",
-        Rule::close_double => "a closing `\"`",
-        Rule::close_single => "a closing `'`",
-        Rule::close_backtick => "a closing backtick",
-        Rule::escape => "an escape (\\n, \\t, \\\", \\\\, \\u{…})",
-        Rule::text_double | Rule::text_single => "text",
-        Rule::entry => "an entry (`key: value`)",
-        Rule::index | Rule::star | Rule::integer => "an index (a number, `*` or a quoted key)",
-        Rule::segment => "`.` or `[`",
+        | Rule::kw_invalid => &["a statement"],
+        Rule::target => &["a field name"],
+        Rule::ident | Rule::quoted_ident | Rule::quoted_text => &["a name"],
+        Rule::pipe_call => &["a function name"],
+        Rule::op_assign => &["`=`"],
+        Rule::kw_if => &["`if`"],
+        Rule::kw_then => &["`then`"],
+        Rule::kw_else => &["`else`"],
+        Rule::colon => &["`:`"],
+        Rule::comma => &["`,`"],
+        Rule::open_paren => &["`(`"],
+        Rule::close_paren => &["`)`"],
+        Rule::close_bracket => &["`]`"],
+        Rule::close_brace => &["`}`"],
+        Rule::close_double => &["a closing `\"`"],
+        Rule::close_single => &["a closing `'`"],
+        Rule::close_backtick => &["a closing backtick"],
+        Rule::escape => &["an escape (\\n, \\t, \\\", \\\\, \\u{…})"],
+        Rule::text_double | Rule::text_single => &["text"],
+        Rule::entry => &["an entry (`key: value`)"],
+        Rule::index | Rule::star | Rule::integer => &["an index (a number, `*` or a quoted key)"],
+        Rule::segment => &["`.`", "`[`"],
         Rule::op_coalesce
         | Rule::op_pipe
         | Rule::op_or
@@ -272,9 +349,10 @@ fn describe_rule(rule: Rule) -> &'static str {
         | Rule::op_sub
         | Rule::op_mul
         | Rule::op_div
-        | Rule::op_rem => "an operator",
-        Rule::EOI | Rule::end_of_input => "the end of the file",
-        _ => "an expression",
+        | Rule::op_rem => &["an operator"],
+        // A statement is parsed on its own: its end of input is the end of its line.
+        Rule::EOI | Rule::end_of_input => &["the end of the line"],
+        _ => &["an expression"],
     }
 }
 
@@ -317,13 +395,35 @@ impl Driver<'_> {
                 InputLocation::Pos(p) => p,
                 InputLocation::Span((s, _)) => s,
             };
-        let at = at.min(text.len());
+        let mut at = at.min(text.len());
+        // Line breaks are white space inside a statement, so pest reports a statement
+        // that stops short at the next line's first token; the problem is at the end of
+        // the line before.
+        let before = text[..at].trim_end();
+        if text[before.len()..at].contains('\n') && before.len() > base {
+            at = before.len();
+        }
         let found = describe_found(text, at);
         let message = match &error.variant {
+            _ if text[at..].starts_with('\\') => {
+                let escape: String = text[at..].chars().take(2).collect();
+                format!("`{escape}` is not a valid escape")
+            }
             ErrorVariant::ParsingError { positives, .. } => {
-                let mut expected: Vec<&str> = positives.iter().map(|r| describe_rule(*r)).collect();
+                let mut expected: Vec<&str> = positives
+                    .iter()
+                    .flat_map(|r| describe_rule(*r).iter().copied())
+                    .collect();
                 expected.sort_unstable();
                 expected.dedup();
+                // Where a closing bracket or a comma fits, the likely mistake is that it
+                // is missing; the ways the expression could go on are noise.
+                if expected.iter().any(|e| CLOSERS.contains(e)) {
+                    expected.retain(|e| !CONTINUATIONS.contains(e));
+                }
+                if expected.contains(&"an operator") {
+                    expected.retain(|e| *e != "`(`");
+                }
                 if expected.iter().any(|e| e.starts_with("a closing")) {
                     expected.retain(|e| e.starts_with("a closing"));
                     format!(
@@ -338,13 +438,23 @@ impl Driver<'_> {
             }
             ErrorVariant::CustomError { message } => message.clone(),
         };
-        let end = if at < text.len() {
+        let end = if text[at..].starts_with('\\') {
+            at + text[at..]
+                .chars()
+                .take(2)
+                .map(char::len_utf8)
+                .sum::<usize>()
+        } else if at < text.len() && !text[at..].starts_with(['\n', '\r']) {
             token_end(text, at)
         } else {
             at
         };
-        let diagnostic =
+        let mut diagnostic =
             Diagnostic::error(SYNTAX_ERROR, message, self.file, at..end).with_label("here");
+        if text[at..].starts_with('\\') {
+            diagnostic = diagnostic
+                .with_help("the escapes are \\n, \\t, \\r, \\\", \\', \\\\, \\/ and \\u{…}");
+        }
         (at, diagnostic)
     }
 
@@ -660,17 +770,19 @@ impl Driver<'_> {
         match value {
             Some(n) => self.literal(Value::Number(n), span),
             None => {
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        INVALID_LITERAL,
-                        "this number is out of range",
-                        self.file,
-                        span.clone(),
-                    )
-                    .with_help(
-                        "integers go up to 9223372036854775807; write larger values as text",
-                    ),
+                let diagnostic = Diagnostic::error(
+                    INVALID_LITERAL,
+                    "this number is out of range",
+                    self.file,
+                    span.clone(),
                 );
+                self.diagnostics.push(if is_float {
+                    diagnostic.with_help("floats go up to about 1.8e308")
+                } else {
+                    diagnostic.with_help(
+                        "integers go up to 9223372036854775807; write larger values as text",
+                    )
+                });
                 self.literal(Value::Null, span)
             }
         }
@@ -787,7 +899,7 @@ mod tests {
     fn reports_errors_on_several_lines() {
         let (statements, errors) = parse_text("a = (1\nb = 2\nc = 3 +\nd = 4\n");
         let lines: Vec<usize> = errors.iter().map(|e| e.line_col().0).collect();
-        assert_eq!(lines, vec![2, 4], "{errors:#?}");
+        assert_eq!(lines, vec![1, 3], "{errors:#?}");
         assert_eq!(statements.len(), 2, "{statements:#?}");
     }
 
@@ -803,7 +915,7 @@ mod tests {
         let text = format!("a = {}1{}", "(".repeat(10_000), ")".repeat(10_000));
         let (_, errors) = parse_text(&text);
         assert_eq!(errors[0].code, TOO_DEEP);
-        let ifs = "if true then ".repeat(100) + "1" + &" else 2".repeat(100);
+        let ifs = "if true then ".repeat(300) + "1" + &" else 2".repeat(300);
         let (_, errors) = parse_text(&format!("a = {ifs}"));
         assert_eq!(errors[0].code, TOO_DEEP);
     }

@@ -189,6 +189,15 @@ fn int_float_order(i: i64, f: f64) -> Ordering {
         .then_with(|| 0.0_f64.total_cmp(&(f - whole)))
 }
 
+/// A value named by its type, for messages: `null`, `text "abc"`, `integer 3`.
+pub fn describe(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_string(),
+        Value::String(_) => format!("text {}", excerpt(value)),
+        other => format!("{} {}", type_name(other), excerpt(other)),
+    }
+}
+
 /// A short, single-line rendering of a value for error messages (long values are cut).
 pub fn excerpt(value: &Value) -> String {
     const MAX: usize = 60;

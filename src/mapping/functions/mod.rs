@@ -313,15 +313,8 @@ impl<'a, 'r> Args<'a, 'r> {
     }
 
     fn type_error(&self, i: usize, expected: &str) -> FnError {
-        let got = self.value(i);
-        self.error(
-            i,
-            format_args!(
-                "must be {expected}, got {} {}",
-                value::type_name(got),
-                value::excerpt(got)
-            ),
-        )
+        let got = value::describe(self.value(i));
+        self.error(i, format_args!("must be {expected}, got {got}"))
     }
 
     /// Argument `i` as text: strings as they are, numbers and booleans formatted.
@@ -390,14 +383,21 @@ impl<'a, 'r> Args<'a, 'r> {
     pub fn take_list(&mut self, i: usize) -> Result<Vec<Value>, FnError> {
         match self.take(i) {
             Value::Array(items) => Ok(items),
-            other => {
-                let message = format!(
-                    "must be a list, got {} {}",
-                    value::type_name(&other),
-                    value::excerpt(&other)
-                );
-                Err(self.error(i, message))
-            }
+            other => Err(self.error(
+                i,
+                format_args!("must be a list, got {}", value::describe(&other)),
+            )),
+        }
+    }
+
+    /// Argument `i` as an object, owned.
+    pub fn take_object(&mut self, i: usize) -> Result<value::Map<String, Value>, FnError> {
+        match self.take(i) {
+            Value::Object(map) => Ok(map),
+            other => Err(self.error(
+                i,
+                format_args!("must be an object, got {}", value::describe(&other)),
+            )),
         }
     }
 

@@ -2,6 +2,8 @@
 
 use super::Function;
 
+mod to_bool;
+
 pub(super) fn all() -> Vec<&'static Function> {
-    vec![]
+    vec![&to_bool::TO_BOOL]
 }

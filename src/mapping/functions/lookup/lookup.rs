@@ -259,7 +259,7 @@ mod tests {
         assert_eq!(call(json!(null)), Ok(json!("?")));
         let err = lookup_dynamic(&[json!("NL"), json!("table")]).unwrap_err();
         assert!(
-            err.0.contains("`table` must be an object, got string"),
+            err.0.contains("`table` must be an object, got text"),
             "{err}"
         );
     }

@@ -56,7 +56,7 @@ impl Call for RegexCapture {
         let regex = match &self.pattern {
             Some(regex) => regex,
             None => {
-                dynamic = compile(&args.text(1)?).map_err(|e| args.error(1, e))?;
+                dynamic = compile(&args.text(1)?).map_err(|e| args.fail(e))?;
                 &dynamic
             }
         };
@@ -150,7 +150,7 @@ mod tests {
         assert_eq!(run(json!("a12"), json!("\\d+")), Ok(json!(["12"])));
         let err = run(json!("a"), json!("(")).unwrap_err();
         assert!(
-            err.starts_with("regex_capture: `pattern` invalid regular expression"),
+            err.starts_with("regex_capture: `(` is not a valid regular expression: unclosed group"),
             "{err}"
         );
     }
@@ -158,7 +158,7 @@ mod tests {
     #[test]
     fn errors() {
         let err = call_builtin("regex_capture", &[json!("a"), json!("[")]).unwrap_err();
-        assert!(err.0.contains("invalid regular expression"), "{err}");
+        assert!(err.0.contains("is not a valid regular expression"), "{err}");
         assert!(call_builtin("regex_capture", &[json!({}), json!("a")]).is_err());
     }
 }

@@ -54,7 +54,7 @@ impl Call for RegexMatch {
         let regex = match &self.pattern {
             Some(regex) => regex,
             None => {
-                dynamic = compile(&args.text(1)?).map_err(|e| args.error(1, e))?;
+                dynamic = compile(&args.text(1)?).map_err(|e| args.fail(e))?;
                 &dynamic
             }
         };
@@ -119,7 +119,7 @@ mod tests {
         assert_eq!(run(json!("a12"), json!("\\d+")), Ok(json!(true)));
         let err = run(json!("a"), json!("(")).unwrap_err();
         assert!(
-            err.starts_with("regex_match: `pattern` invalid regular expression"),
+            err.starts_with("regex_match: `(` is not a valid regular expression: unclosed group"),
             "{err}"
         );
     }
@@ -127,7 +127,7 @@ mod tests {
     #[test]
     fn errors() {
         let err = call_builtin("regex_match", &[json!("a"), json!("(")]).unwrap_err();
-        assert!(err.0.contains("invalid regular expression"), "{err}");
+        assert!(err.0.contains("is not a valid regular expression"), "{err}");
         assert!(call_builtin("regex_match", &[json!("a"), json!(1)]).is_err());
         assert!(call_builtin("regex_match", &[json!(["a"]), json!("a")]).is_err());
     }

@@ -49,7 +49,18 @@ fn prepare(consts: &[Option<&Value>]) -> Result<Arc<dyn Call>, String> {
 
 /// Compiles a pattern, with the regex crate's explanation when it is invalid.
 pub(crate) fn compile(pattern: &str) -> Result<Regex, String> {
-    Regex::new(pattern).map_err(|e| format!("invalid regular expression: {e}"))
+    Regex::new(pattern).map_err(|e| {
+        // The regex crate explains on several lines, with a caret diagram; keep its
+        // last line, the explanation ("unclosed group").
+        let text = e.to_string();
+        let reason = text
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
+        let reason = reason.trim().trim_start_matches("error: ");
+        format!("`{pattern}` is not a valid regular expression: {reason}")
+    })
 }
 
 impl Call for RegexReplace {
@@ -58,7 +69,7 @@ impl Call for RegexReplace {
         let regex = match &self.pattern {
             Some(regex) => regex,
             None => {
-                dynamic = compile(&args.text(1)?).map_err(|e| args.error(1, e))?;
+                dynamic = compile(&args.text(1)?).map_err(|e| args.fail(e))?;
                 &dynamic
             }
         };
@@ -87,6 +98,10 @@ mod tests {
     #[test]
     fn an_invalid_pattern_is_an_error() {
         let got = call_builtin("regex_replace", &[json!("a"), json!("("), json!("")]);
-        assert!(got.unwrap_err().0.contains("invalid regular expression"));
+        assert!(
+            got.unwrap_err()
+                .0
+                .contains("is not a valid regular expression: unclosed group")
+        );
     }
 }

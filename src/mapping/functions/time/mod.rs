@@ -2,6 +2,24 @@
 
 use super::Function;
 
+mod add_duration;
+mod common;
+pub(crate) mod duration;
+mod format_time;
+mod from_unix;
+mod now;
+mod parse_time;
+mod to_date;
+mod to_unix;
+
 pub(super) fn all() -> Vec<&'static Function> {
-    vec![]
+    vec![
+        &parse_time::PARSE_TIME,
+        &format_time::FORMAT_TIME,
+        &to_date::TO_DATE,
+        &to_unix::TO_UNIX,
+        &from_unix::FROM_UNIX,
+        &now::NOW,
+        &add_duration::ADD_DURATION,
+    ]
 }
