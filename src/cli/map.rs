@@ -15,7 +15,7 @@ use super::{PROBLEMS, SUCCESS, USAGE, print_diagnostics};
 use crate::files::{FsImports, read_source};
 use crate::formats::json::{Flow, ReadError, read_records};
 use crate::mapping::functions::Registry;
-use crate::mapping::{Environment, Outcome, compile};
+use crate::mapping::{Environment, MappedRecord, Outcome, compile};
 
 #[derive(Debug, Args)]
 pub struct MapArgs {
@@ -114,12 +114,24 @@ pub fn run(args: MapArgs) -> u8 {
         result
     });
 
-    let stdout = io::stdout().lock();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout);
+    // Serializing, writing and freeing run on a third thread, so that this one only maps.
+    let (to_writer, written) = mpsc::sync_channel::<(Vec<MappedRecord>, Vec<Value>)>(8);
+    let writer = thread::spawn(move || -> io::Result<()> {
+        let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+        for (records, _sources) in written {
+            for record in &records {
+                serde_json::to_writer(&mut out, record)?;
+                out.write_all(b"\n")?;
+            }
+        }
+        out.flush()
+    });
+
     let mut tally = Tally::default();
     let mut number = 0u64;
-    let mut write_error: Option<io::Error> = None;
     'batches: for batch in received {
+        let mut mapped = Vec::with_capacity(batch.len());
+        let mut sources = Vec::with_capacity(batch.len());
         for record in batch {
             number += 1;
             let record = match record {
@@ -138,13 +150,7 @@ pub fn run(args: MapArgs) -> u8 {
             match mapping.apply(&record, &vars) {
                 Outcome::Mapped(value) => {
                     tally.mapped += 1;
-                    let written = serde_json::to_writer(&mut out, &value)
-                        .map_err(io::Error::from)
-                        .and_then(|()| out.write_all(b"\n"));
-                    if let Err(e) = written {
-                        write_error = Some(e);
-                        break 'batches;
-                    }
+                    mapped.push(value);
                 }
                 Outcome::Skipped { reason } => {
                     tally.skipped += 1;
@@ -155,13 +161,22 @@ pub fn run(args: MapArgs) -> u8 {
                     eprintln!("record {number}: invalid: {}", problems.join("; "));
                 }
             }
+            sources.push(record);
+        }
+        if to_writer.send((mapped, sources)).is_err() {
+            // The writer stopped on an error; it is reported below.
+            break 'batches;
         }
     }
+    drop(to_writer);
+    // Leaving the loop dropped the receiver, which stops the reader if the writer gave up.
+    let write = writer
+        .join()
+        .unwrap_or_else(|_| Err(io::Error::other("the writing thread failed")));
     let read = reader
         .join()
         .unwrap_or_else(|_| Err(io::Error::other("the reading thread failed")));
-    let flushed = out.flush();
-    match write_error.map_or(flushed, Err) {
+    match write {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return SUCCESS,
         Err(e) => {
             eprintln!("error: cannot write the output: {e}");

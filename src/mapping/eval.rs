@@ -34,6 +34,7 @@ impl Mapping {
             out: vec![Value::Null; self.slot_count],
             locals: Vec::with_capacity(self.local_count),
             elements: Vec::new(),
+            depth: 0,
         };
         frame
             .locals
@@ -121,6 +122,8 @@ struct Frame<'a> {
     locals: Vec<Result<Value, String>>,
     /// `_` of the innermost function argument being applied.
     elements: Vec<Value>,
+    /// How deep `eval` is nested, to grow the stack before it runs out.
+    depth: usize,
 }
 
 fn condition_holds<'a>(
@@ -172,7 +175,23 @@ fn walk_owned<'a>(value: Cow<'a, Value>, path: &[Seg]) -> Cow<'a, Value> {
     }
 }
 
+/// Every this many levels of nesting, `eval` checks that the stack has room for the
+/// next ones and moves to a fresh segment if not (the compiler bounds nesting, but the
+/// caller's thread may have a small stack, and debug builds use large frames).
+const STACK_CHECK_EVERY: usize = 16;
+
 fn eval<'a>(node: &'a Node, frame: &mut Frame<'a>) -> Result<Cow<'a, Value>, EvalError> {
+    frame.depth += 1;
+    let result = if frame.depth.is_multiple_of(STACK_CHECK_EVERY) {
+        stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || eval_node(node, frame))
+    } else {
+        eval_node(node, frame)
+    };
+    frame.depth -= 1;
+    result
+}
+
+fn eval_node<'a>(node: &'a Node, frame: &mut Frame<'a>) -> Result<Cow<'a, Value>, EvalError> {
     Ok(match node {
         Node::Const(v) => Cow::Borrowed(v),
         Node::Record(path) => walk(frame.record, path),

@@ -92,7 +92,21 @@ pub fn parse(file: &Arc<SourceFile>) -> (Vec<Stmt>, Vec<Diagnostic>) {
                 let end = pos + token_extent(&item);
                 if let Some(statement) = item.into_inner().next().and_then(|s| parser.statement(s))
                 {
-                    statements.push(statement);
+                    if statement_depth(&statement) > MAX_EXPR_DEPTH {
+                        parser.diagnostics.push(
+                            Diagnostic::error(
+                                TOO_DEEP,
+                                format!(
+                                    "this statement nests more than {MAX_EXPR_DEPTH} operations deep"
+                                ),
+                                file,
+                                statement.span().clone(),
+                            )
+                            .with_help("split the expression with `let`"),
+                        );
+                    } else {
+                        statements.push(statement);
+                    }
                 }
                 previous_end = Some(end);
                 previous_start = pos;
@@ -170,6 +184,36 @@ fn too_deep(text: &str) -> Option<usize> {
         i += 1;
     }
     None
+}
+
+/// How deep an expression tree may be: chains of operators (`a + a + …`, `- - a`,
+/// `x | f | g …`) are parsed flat but evaluated recursively, one level per link.
+pub const MAX_EXPR_DEPTH: usize = 512;
+
+/// The depth of a statement's expression tree. Runs on the compiling thread, whose
+/// stack is large, and its frames are small.
+fn statement_depth(statement: &Stmt) -> usize {
+    match statement {
+        Stmt::Assign { value, .. } | Stmt::Let { value, .. } => expr_depth(value),
+        Stmt::Skip { condition, .. } | Stmt::Invalid { condition, .. } => expr_depth(condition),
+        Stmt::Import { .. } => 0,
+    }
+}
+
+fn expr_depth(expr: &Expr) -> usize {
+    1 + match &expr.kind {
+        ExprKind::Literal(_) | ExprKind::Field(_) | ExprKind::Variable(_) | ExprKind::Element => 0,
+        ExprKind::List(items) => items.iter().map(expr_depth).max().unwrap_or(0),
+        ExprKind::Object(entries) => entries
+            .iter()
+            .map(|(_, e)| expr_depth(e))
+            .max()
+            .unwrap_or(0),
+        ExprKind::Access(base, _) | ExprKind::Unary(_, base) => expr_depth(base),
+        ExprKind::Call { args, .. } => args.iter().map(expr_depth).max().unwrap_or(0),
+        ExprKind::Binary(_, left, right) => expr_depth(left).max(expr_depth(right)),
+        ExprKind::If(c, t, o) => expr_depth(c).max(expr_depth(t)).max(expr_depth(o)),
+    }
 }
 
 /// Whether a line continues an `if` of the line before.
