@@ -135,13 +135,26 @@ fn condition_holds<'a>(
     Ok(ops::truth(&value, what)?)
 }
 
+/// Objects up to this size are searched by scanning their keys, not by hashing.
+const SCAN_LIMIT: usize = 24;
+
+/// Looks a key up in an object. Records are small objects, and comparing a few short
+/// keys (lengths first) costs far less than hashing the key with SipHash.
+fn field<'v>(map: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
+    if map.len() <= SCAN_LIMIT {
+        map.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+    } else {
+        map.get(key)
+    }
+}
+
 /// Follows a path. Missing keys, indexes out of range and steps into the wrong type
 /// all give null: a missing field is not an error.
 fn walk<'v>(value: &'v Value, path: &[Seg]) -> Cow<'v, Value> {
     let mut current = value;
     for (i, seg) in path.iter().enumerate() {
         current = match (seg, current) {
-            (Seg::Key(key), Value::Object(map)) => map.get(key).unwrap_or(&NULL),
+            (Seg::Key(key), Value::Object(map)) => field(map, key).unwrap_or(&NULL),
             (Seg::Index(index), Value::Array(items)) => {
                 let position = if *index < 0 {
                     usize::try_from(index.unsigned_abs())
@@ -183,12 +196,19 @@ const STACK_CHECK_EVERY: usize = 16;
 fn eval<'a>(node: &'a Node, frame: &mut Frame<'a>) -> Result<Cow<'a, Value>, EvalError> {
     frame.depth += 1;
     let result = if frame.depth.is_multiple_of(STACK_CHECK_EVERY) {
-        stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || eval_node(node, frame))
+        eval_with_room(node, frame)
     } else {
         eval_node(node, frame)
     };
     frame.depth -= 1;
     result
+}
+
+/// `eval_node` with enough stack for the next levels (rarely reached: kept out of line).
+#[cold]
+#[inline(never)]
+fn eval_with_room<'a>(node: &'a Node, frame: &mut Frame<'a>) -> Result<Cow<'a, Value>, EvalError> {
+    stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || eval_node(node, frame))
 }
 
 fn eval_node<'a>(node: &'a Node, frame: &mut Frame<'a>) -> Result<Cow<'a, Value>, EvalError> {
