@@ -31,7 +31,8 @@ impl Mapping {
         let mut frame = Frame {
             record,
             vars,
-            out: vec![Value::Null; self.slot_count],
+            out: Vec::with_capacity(self.slot_count),
+            args: Vec::with_capacity(8),
             locals: Vec::with_capacity(self.local_count),
             elements: Vec::new(),
             depth: 0,
@@ -48,12 +49,15 @@ impl Mapping {
                     value,
                     place,
                 } => match eval(value, &mut frame) {
+                    // Steps run in order and each assignment fills the next slot.
                     Ok(v) => {
-                        if let Some(out) = frame.out.get_mut(*slot) {
-                            *out = v.into_owned();
-                        }
+                        debug_assert_eq!(*slot, frame.out.len());
+                        frame.out.push(v.into_owned());
                     }
-                    Err(e) => problems.push(format!("`{field}` ({place}): {}", e.0)),
+                    Err(e) => {
+                        frame.out.push(Value::Null);
+                        problems.push(format!("`{field}` ({place}): {}", e.0));
+                    }
                 },
                 Step::Let {
                     slot,
@@ -117,8 +121,10 @@ impl From<String> for EvalError {
 struct Frame<'a> {
     record: &'a Value,
     vars: &'a Value,
-    /// The destination fields, by slot.
+    /// The destination fields assigned so far, by slot.
     out: Vec<Value>,
+    /// Arguments of the calls being made (see `call`).
+    args: Vec<Cow<'a, Value>>,
     locals: Vec<Result<Value, String>>,
     /// `_` of the innermost function argument being applied.
     elements: Vec<Value>,
@@ -296,6 +302,38 @@ fn eval_node<'a>(node: &'a Node, frame: &mut Frame<'a>) -> Result<Cow<'a, Value>
 }
 
 fn call<'a>(site: &'a CallSite, frame: &mut Frame<'a>) -> Result<Value, EvalError> {
+    if let Some(body) = &site.lambda {
+        return call_with_lambda(site, body, frame);
+    }
+    // Arguments go on the frame's argument stack: no allocation per call. Calls made
+    // while evaluating an argument push above `base` and pop back to it.
+    let base = frame.args.len();
+    for arg in &site.args {
+        match eval(arg, frame) {
+            Ok(value) => frame.args.push(value),
+            Err(e) => {
+                frame.args.truncate(base);
+                return Err(e);
+            }
+        }
+    }
+    let values = &mut frame.args[base..];
+    let result = if site.nulls == Nulls::Propagate && values.first().is_some_and(|v| v.is_null()) {
+        Ok(Value::Null)
+    } else {
+        invoke(site, &mut Args::new(&site.name, &site.params, values, None))
+    };
+    frame.args.truncate(base);
+    Ok(result?)
+}
+
+/// A call of a higher-order function: its function argument evaluates `body` with `_`
+/// bound to each element, which needs the frame, so the values live apart from it.
+fn call_with_lambda<'a>(
+    site: &'a CallSite,
+    body: &'a Node,
+    frame: &mut Frame<'a>,
+) -> Result<Value, EvalError> {
     let mut values: SmallVec<[Cow<'a, Value>; 4]> = SmallVec::with_capacity(site.args.len());
     for arg in &site.args {
         values.push(eval(arg, frame)?);
@@ -303,24 +341,16 @@ fn call<'a>(site: &'a CallSite, frame: &mut Frame<'a>) -> Result<Value, EvalErro
     if site.nulls == Nulls::Propagate && values.first().is_some_and(|v| v.is_null()) {
         return Ok(Value::Null);
     }
-    let result = match &site.lambda {
-        None => invoke(
-            site,
-            &mut Args::new(&site.name, &site.params, &mut values, None),
-        ),
-        Some(body) => {
-            let mut lambda = |element: Value| -> Result<Value, FnError> {
-                frame.elements.push(element);
-                let result = eval(body, frame).map(Cow::into_owned);
-                frame.elements.pop();
-                result.map_err(|e| FnError(e.0))
-            };
-            invoke(
-                site,
-                &mut Args::new(&site.name, &site.params, &mut values, Some(&mut lambda)),
-            )
-        }
+    let mut lambda = |element: Value| -> Result<Value, FnError> {
+        frame.elements.push(element);
+        let result = eval(body, frame).map(Cow::into_owned);
+        frame.elements.pop();
+        result.map_err(|e| FnError(e.0))
     };
+    let result = invoke(
+        site,
+        &mut Args::new(&site.name, &site.params, &mut values, Some(&mut lambda)),
+    );
     Ok(result?)
 }
 
