@@ -9,6 +9,7 @@ mod join;
 mod lower;
 mod pad_end;
 mod pad_start;
+mod pattern;
 mod regex_capture;
 mod regex_match;
 mod regex_replace;

@@ -2,9 +2,7 @@
 
 use std::sync::Arc;
 
-use regex::Regex;
-
-use super::regex_replace::compile;
+use super::pattern::Pattern;
 use crate::mapping::functions::{
     Args, Call, Category, Example, FnError, Function, Imp, Nulls, Param,
 };
@@ -38,34 +36,24 @@ pub(crate) const REGEX_CAPTURE: Function = Function {
 
 /// A call site: the regex compiled once when the pattern is a constant.
 struct RegexCapture {
-    pattern: Option<Regex>,
+    pattern: Pattern,
 }
 
 fn prepare(consts: &[Option<&Value>]) -> Result<Arc<dyn Call>, String> {
-    let pattern = match consts.get(1).copied().flatten() {
-        Some(Value::String(p)) => Some(compile(p)?),
-        Some(other) => return Err(format!("the pattern must be text, got {other}")),
-        None => None,
-    };
-    Ok(Arc::new(RegexCapture { pattern }))
+    Ok(Arc::new(RegexCapture {
+        pattern: Pattern::prepare(consts, 1)?,
+    }))
 }
 
 impl Call for RegexCapture {
     fn call(&self, args: &mut Args<'_, '_>) -> Result<Value, FnError> {
-        let dynamic;
-        let regex = match &self.pattern {
-            Some(regex) => regex,
-            None => {
-                dynamic = compile(&args.text(1)?).map_err(|e| args.fail(e))?;
-                &dynamic
-            }
-        };
+        let regex = self.pattern.regex(args, 1)?;
         let text = args.text(0)?;
-        Ok(capture(regex, &text))
+        Ok(capture(&regex, &text))
     }
 }
 
-fn capture(regex: &Regex, text: &str) -> Value {
+fn capture(regex: &regex::Regex, text: &str) -> Value {
     let Some(groups) = regex.captures(text) else {
         return Value::Null;
     };

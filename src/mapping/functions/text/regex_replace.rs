@@ -2,8 +2,7 @@
 
 use std::sync::Arc;
 
-use regex::Regex;
-
+use super::pattern::Pattern;
 use crate::mapping::functions::{
     Args, Call, Category, Example, FnError, Function, Imp, Nulls, Param,
 };
@@ -35,44 +34,18 @@ pub(crate) const REGEX_REPLACE: Function = Function {
 
 /// A call site: the regex compiled once when the pattern is a constant.
 struct RegexReplace {
-    pattern: Option<Regex>,
+    pattern: Pattern,
 }
 
 fn prepare(consts: &[Option<&Value>]) -> Result<Arc<dyn Call>, String> {
-    let pattern = match consts.get(1).copied().flatten() {
-        Some(Value::String(p)) => Some(compile(p)?),
-        Some(other) => return Err(format!("the pattern must be text, got {other}")),
-        None => None,
-    };
-    Ok(Arc::new(RegexReplace { pattern }))
-}
-
-/// Compiles a pattern, with the regex crate's explanation when it is invalid.
-pub(crate) fn compile(pattern: &str) -> Result<Regex, String> {
-    Regex::new(pattern).map_err(|e| {
-        // The regex crate explains on several lines, with a caret diagram; keep its
-        // last line, the explanation ("unclosed group").
-        let text = e.to_string();
-        let reason = text
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("");
-        let reason = reason.trim().trim_start_matches("error: ");
-        format!("`{pattern}` is not a valid regular expression: {reason}")
-    })
+    Ok(Arc::new(RegexReplace {
+        pattern: Pattern::prepare(consts, 1)?,
+    }))
 }
 
 impl Call for RegexReplace {
     fn call(&self, args: &mut Args<'_, '_>) -> Result<Value, FnError> {
-        let dynamic;
-        let regex = match &self.pattern {
-            Some(regex) => regex,
-            None => {
-                dynamic = compile(&args.text(1)?).map_err(|e| args.fail(e))?;
-                &dynamic
-            }
-        };
+        let regex = self.pattern.regex(args, 1)?;
         let replacement = args.text(2)?;
         let text = args.text(0)?;
         Ok(Value::String(
