@@ -1,8 +1,11 @@
 //! The values the mapping language computes with, and the rules every operator and
 //! function shares: type names, emptiness, equality, ordering and text conversion.
 //!
-//! Values are `serde_json::Value`s (with insertion-ordered objects), so records read
+//! Values are `serde_json::Value`s, so records read
 //! from JSON are used without conversion and mapped records are written back as they are.
+//! Objects keep their keys sorted (a `BTreeMap`): a value is then 32 bytes instead of
+//! 80 with an insertion-ordered map, and building and reading records is markedly
+//! faster. The destination record keeps the mapping's own order (see `record.rs`).
 
 use std::borrow::Cow;
 use std::cmp::Ordering;

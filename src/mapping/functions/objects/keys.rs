@@ -6,11 +6,11 @@ use crate::mapping::value::Value;
 pub(crate) const KEYS: Function = Function {
     name: "keys",
     category: Category::Objects,
-    summary: "Gives the keys of an object as a list of text, in the object's order.",
+    summary: "Gives the keys of an object as a list of text, in alphabetical order (objects keep their keys sorted).",
     params: &[Param::required("object")],
     examples: &[Example {
         expr: r#"{name: "Ada", "birth year": 1815} | keys"#,
-        result: r#"["name", "birth year"]"#,
+        result: r#"["birth year", "name"]"#,
     }],
     nulls: Nulls::Propagate,
     imp: Imp::Plain(keys),
@@ -29,10 +29,10 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn lists_keys_in_order() {
+    fn lists_keys_in_sorted_order() {
         assert_eq!(
             call_builtin("keys", &[json!({"z": 1, "a": null, "m": {"x": 1}})]),
-            Ok(json!(["z", "a", "m"]))
+            Ok(json!(["a", "m", "z"]))
         );
         assert_eq!(call_builtin("keys", &[json!({})]), Ok(json!([])));
     }

@@ -7,7 +7,7 @@ pub(crate) const MERGE: Function = Function {
     name: "merge",
     category: Category::Objects,
     summary: "Combines the keys of several objects into one (shallowly); when a key occurs \
-              more than once the later object's value wins, in the first one's place. Null \
+              more than once the later object's value wins. Null \
               arguments are skipped; null when all are null.",
     params: &[Param::required("object"), Param::variadic("more")],
     examples: &[

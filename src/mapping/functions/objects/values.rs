@@ -6,7 +6,7 @@ use crate::mapping::value::{self, Value};
 pub(crate) const VALUES: Function = Function {
     name: "values",
     category: Category::Objects,
-    summary: "Gives the values of an object as a list, in the object's order.",
+    summary: "Gives the values of an object as a list, in the alphabetical order of their keys.",
     params: &[Param::required("object")],
     examples: &[Example {
         expr: r#"{name: "Ada", year: 1815} | values"#,
@@ -36,10 +36,10 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn lists_values_in_order() {
+    fn lists_values_in_key_order() {
         assert_eq!(
             call_builtin("values", &[json!({"z": 1, "a": null, "m": {"x": [1]}})]),
-            Ok(json!([1, null, {"x": [1]}]))
+            Ok(json!([null, {"x": [1]}, 1]))
         );
         assert_eq!(call_builtin("values", &[json!({})]), Ok(json!([])));
     }

@@ -57,7 +57,7 @@ mod tests {
         );
         assert_eq!(
             call_builtin("to_string", &[json!({"b": 1, "a": {"c": []}})]),
-            Ok(json!("{\"b\":1,\"a\":{\"c\":[]}}"))
+            Ok(json!("{\"a\":{\"c\":[]},\"b\":1}"))
         );
         assert_eq!(call_builtin("to_string", &[json!([])]), Ok(json!("[]")));
         assert_eq!(
