@@ -1,6 +1,6 @@
 //! `pad_end`: pads a text on the right up to a width.
 
-use super::pad_start::pad;
+use super::pad_start::{Side, pad};
 use crate::mapping::functions::{Args, Category, Example, FnError, Function, Imp, Nulls, Param};
 use crate::mapping::value::Value;
 
@@ -30,7 +30,7 @@ pub(crate) const PAD_END: Function = Function {
 };
 
 fn pad_end(args: &mut Args<'_, '_>) -> Result<Value, FnError> {
-    pad(args, false)
+    pad(args, Side::End)
 }
 
 #[cfg(test)]

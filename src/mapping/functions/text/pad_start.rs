@@ -32,12 +32,19 @@ pub(crate) const PAD_START: Function = Function {
 const MAX_WIDTH: usize = 100_000;
 
 fn pad_start(args: &mut Args<'_, '_>) -> Result<Value, FnError> {
-    pad(args, true)
+    pad(args, Side::Start)
 }
 
 /// Pads argument 0 to the width in argument 1 with the fill in argument 2, at the start
 /// or the end. Shared with `pad_end`.
-pub(super) fn pad(args: &mut Args<'_, '_>, at_start: bool) -> Result<Value, FnError> {
+/// Which end of the text the fill goes to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Side {
+    Start,
+    End,
+}
+
+pub(super) fn pad(args: &mut Args<'_, '_>, side: Side) -> Result<Value, FnError> {
     let width = args.int(1)?;
     let width = usize::try_from(width)
         .ok()
@@ -64,7 +71,7 @@ pub(super) fn pad(args: &mut Args<'_, '_>, at_start: bool) -> Result<Value, FnEr
     }
     let missing = width - length;
     let mut out = String::with_capacity(text.len() + missing * fill.len());
-    if !at_start {
+    if side == Side::End {
         out.push_str(&text);
     }
     if fill.len() == 1 {
@@ -72,7 +79,7 @@ pub(super) fn pad(args: &mut Args<'_, '_>, at_start: bool) -> Result<Value, FnEr
     } else {
         out.extend(fill.chars().cycle().take(missing));
     }
-    if at_start {
+    if side == Side::Start {
         out.push_str(&text);
     }
     Ok(Value::String(out))
