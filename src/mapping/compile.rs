@@ -95,6 +95,7 @@ fn compile_here(file: &Arc<SourceFile>, env: &Environment<'_>) -> Compilation {
         shape: Shape::default(),
         files: Vec::new(),
         element_depth: 0,
+        source_fields: SourceFields::default(),
     };
     compiler.file(file);
     crate::diagnostic::sort(&mut compiler.diagnostics);
@@ -104,6 +105,7 @@ fn compile_here(file: &Arc<SourceFile>, env: &Environment<'_>) -> Compilation {
         local_count: compiler.locals.len(),
         slot_count: compiler.targets.len(),
         shape: Arc::new(compiler.shape),
+        source_fields: compiler.source_fields.in_record_order(),
     });
     Compilation {
         mapping,
@@ -136,6 +138,8 @@ struct Compiler<'e> {
     files: Vec<Arc<SourceFile>>,
     /// How many function arguments deep we are (where `_` is defined).
     element_depth: usize,
+    /// The top-level source fields the mapping reads.
+    source_fields: SourceFields,
 }
 
 impl Compiler<'_> {
@@ -325,7 +329,7 @@ impl Compiler<'_> {
             ExprKind::Object(entries) => self.object(entries),
             ExprKind::Field(name) => {
                 self.warn_shadowed_let(name, &expr.span);
-                Node::Record(vec![Seg::Key(name.clone())])
+                self.source_field(name, Vec::new())
             }
             ExprKind::Variable(name) => self.variable(name, Vec::new(), &expr.span),
             ExprKind::Element => self.element(Vec::new(), &expr.span),
@@ -334,9 +338,7 @@ impl Compiler<'_> {
                 match &base.kind {
                     ExprKind::Field(name) => {
                         self.warn_shadowed_let(name, &base.span);
-                        let mut path = vec![Seg::Key(name.clone())];
-                        path.extend(segs);
-                        Node::Record(path)
+                        self.source_field(name, segs)
                     }
                     ExprKind::Variable(name) => self.variable(name, segs, &expr.span),
                     ExprKind::Element => self.element(segs, &expr.span),
@@ -467,6 +469,11 @@ impl Compiler<'_> {
                 }
             },
         }
+    }
+
+    /// A top-level source field, then a path into it.
+    fn source_field(&mut self, name: &str, path: Vec<Seg>) -> Node {
+        Node::Field(self.source_fields.slot(name), path)
     }
 
     /// `$out…`: resolved against the fields assigned so far.
@@ -679,6 +686,38 @@ impl Compiler<'_> {
         let node = self.expr(&body);
         self.element_depth -= 1;
         node
+    }
+}
+
+/// The top-level source fields a mapping reads, each with a slot. Records are read
+/// once per record into those slots (see `eval`), so a field costs no search when used.
+#[derive(Default)]
+struct SourceFields {
+    names: Vec<String>,
+}
+
+impl SourceFields {
+    fn slot(&mut self, name: &str) -> usize {
+        match self.names.iter().position(|n| n == name) {
+            Some(slot) => slot,
+            None => {
+                self.names.push(name.to_string());
+                self.names.len() - 1
+            }
+        }
+    }
+
+    /// (name, slot) in the order of a record's keys, for a single merge pass.
+    fn in_record_order(&self) -> Vec<(String, usize)> {
+        let mut fields: Vec<(String, usize)> = self
+            .names
+            .iter()
+            .cloned()
+            .enumerate()
+            .map(|(slot, name)| (name, slot))
+            .collect();
+        fields.sort();
+        fields
     }
 }
 

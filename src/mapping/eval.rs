@@ -31,6 +31,7 @@ impl Mapping {
         let mut frame = Frame {
             record,
             vars,
+            fields: read_fields(record, &self.source_fields),
             out: Vec::with_capacity(self.slot_count),
             args: Vec::with_capacity(8),
             locals: Vec::with_capacity(self.local_count),
@@ -121,6 +122,8 @@ impl From<String> for EvalError {
 struct Frame<'a> {
     record: &'a Value,
     vars: &'a Value,
+    /// The source fields the mapping reads, by field slot (null when absent).
+    fields: SmallVec<[&'a Value; 16]>,
     /// The destination fields assigned so far, by slot.
     out: Vec<Value>,
     /// Arguments of the calls being made (see `call`).
@@ -139,6 +142,32 @@ fn condition_holds<'a>(
 ) -> Result<bool, EvalError> {
     let value = eval(node, frame)?;
     Ok(ops::truth(&value, what)?)
+}
+
+/// Finds the fields a mapping reads in one pass over the record: its keys and the
+/// wanted names are both sorted, so a merge of the two lists suffices.
+fn read_fields<'a>(record: &'a Value, wanted: &[(String, usize)]) -> SmallVec<[&'a Value; 16]> {
+    let mut fields: SmallVec<[&'a Value; 16]> = SmallVec::from_elem(&NULL, wanted.len());
+    let Value::Object(map) = record else {
+        return fields;
+    };
+    let mut entries = map.iter();
+    let mut entry = entries.next();
+    for (name, slot) in wanted {
+        while let Some((key, value)) = entry {
+            match key.as_str().cmp(name.as_str()) {
+                std::cmp::Ordering::Less => entry = entries.next(),
+                std::cmp::Ordering::Equal => {
+                    if let Some(field) = fields.get_mut(*slot) {
+                        *field = value;
+                    }
+                    break;
+                }
+                std::cmp::Ordering::Greater => break,
+            }
+        }
+    }
+    fields
 }
 
 /// Objects up to this size are searched by scanning their keys.
@@ -222,6 +251,7 @@ fn eval_node<'a>(node: &'a Node, frame: &mut Frame<'a>) -> Result<Cow<'a, Value>
     Ok(match node {
         Node::Const(v) => Cow::Borrowed(v),
         Node::Record(path) => walk(frame.record, path),
+        Node::Field(slot, path) => walk(frame.fields.get(*slot).copied().unwrap_or(&NULL), path),
         Node::Vars(path) => walk(frame.vars, path),
         Node::Local(slot, path) => match frame.locals.get(*slot) {
             Some(Ok(v)) => Cow::Owned(walk(v, path).into_owned()),

@@ -15,6 +15,9 @@ pub struct Mapping {
     /// The layout of the output; `slot_count` values fill it.
     pub(crate) shape: Arc<Shape>,
     pub(crate) slot_count: usize,
+    /// The top-level source fields read, as (name, field slot), sorted by name like
+    /// the keys of a record.
+    pub(crate) source_fields: Vec<(String, usize)>,
 }
 
 impl std::fmt::Debug for Mapping {
@@ -84,8 +87,10 @@ pub(crate) enum Seg {
 
 pub(crate) enum Node {
     Const(Value),
-    /// A path into the source record.
+    /// A path into the source record (`$record…`).
     Record(Vec<Seg>),
+    /// A top-level source field, by field slot, then a path into it.
+    Field(usize, Vec<Seg>),
     /// A `let` binding, then a path into it.
     Local(usize, Vec<Seg>),
     /// `$vars…`

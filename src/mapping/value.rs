@@ -235,6 +235,18 @@ mod tests {
         }
     }
 
+    /// The evaluator reads a record's fields in one merge pass, relying on objects
+    /// iterating in key order; this fails if serde_json's `preserve_order` comes back.
+    #[test]
+    fn objects_iterate_in_key_order() {
+        let map: Map<String, Value> = [("b", 1), ("a", 2), ("c", 3)]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect();
+        let keys: Vec<&str> = map.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["a", "b", "c"]);
+    }
+
     #[test]
     fn mixed_types_do_not_compare() {
         assert_eq!(compare(&json!(1), &json!("1")), None);
