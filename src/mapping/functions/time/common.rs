@@ -11,7 +11,7 @@ use chrono::format::{Fixed, Item, Numeric, Parsed, StrftimeItems};
 use chrono::offset::LocalResult;
 use chrono::{
     DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, TimeZone,
-    Utc,
+    Timelike, Utc,
 };
 use chrono_tz::Tz;
 
@@ -162,9 +162,36 @@ pub(crate) fn moment_arg(args: &Args<'_, '_>, i: usize) -> Result<Moment, FnErro
 /// 0000–9999 are an error.
 pub(crate) fn rfc3339(t: DateTime<Utc>) -> Result<Value, String> {
     check_year(t.year())?;
-    Ok(Value::String(
-        t.to_rfc3339_opts(SecondsFormat::AutoSi, true),
-    ))
+    if t.nanosecond() != 0 {
+        return Ok(Value::String(
+            t.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+        ));
+    }
+    // Whole seconds, the common case: written digit by digit, without the formatting
+    // machinery (this is on the hot path of every mapped time).
+    let mut text = String::with_capacity(20);
+    let year = u32::try_from(t.year()).unwrap_or(0);
+    push_digits(&mut text, year, 4);
+    text.push('-');
+    push_digits(&mut text, t.month(), 2);
+    text.push('-');
+    push_digits(&mut text, t.day(), 2);
+    text.push('T');
+    push_digits(&mut text, t.hour(), 2);
+    text.push(':');
+    push_digits(&mut text, t.minute(), 2);
+    text.push(':');
+    push_digits(&mut text, t.second(), 2);
+    text.push('Z');
+    Ok(Value::String(text))
+}
+
+/// Appends `value` as exactly `width` decimal digits (zero-padded; higher digits cut).
+fn push_digits(text: &mut String, value: u32, width: u32) {
+    for position in (0..width).rev() {
+        let digit = (value / 10u32.pow(position)) % 10;
+        text.push(char::from(b'0' + digit as u8));
+    }
 }
 
 /// A date as the time functions give it: `YYYY-MM-DD` (years 0000–9999).
@@ -529,6 +556,34 @@ pub(crate) fn call_at_run_time(name: &str, args: &[Value]) -> Result<Value, FnEr
     let mut values: Vec<Cow<'_, Value>> = args.iter().map(Cow::Borrowed).collect();
     let mut call_args = Args::new(function.name, function.params, &mut values, None);
     call.call(&mut call_args)
+}
+
+#[cfg(test)]
+mod rfc3339_tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_fast_path_writes_what_chrono_writes() {
+        let mut t = Utc
+            .with_ymd_and_hms(0, 1, 1, 0, 0, 0)
+            .single()
+            .expect("valid");
+        let step = chrono::TimeDelta::seconds(86_399 * 37 + 3_607);
+        while t.year() <= 9999 {
+            let expected = t.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+            assert_eq!(rfc3339(t), Ok(Value::String(expected)));
+            t += step * 301;
+        }
+        let fractional = Utc
+            .timestamp_opt(1_700_000_000, 5_000_000)
+            .single()
+            .expect("valid");
+        assert_eq!(
+            rfc3339(fractional),
+            Ok(Value::String("2023-11-14T22:13:20.005Z".into()))
+        );
+    }
 }
 
 #[cfg(test)]
