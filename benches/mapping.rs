@@ -9,8 +9,11 @@ use std::hint::black_box;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+#[path = "support/participant_records.rs"]
+mod participant_records;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use serde_json::Value;
+use participant_records::participant_records;
 use sluice::diagnostic::SourceFile;
 use sluice::mapping::functions::Registry;
 use sluice::mapping::{Environment, Mapping, NoImports, Outcome, compile, no_vars};
@@ -31,30 +34,9 @@ fn mapping() -> Mapping {
     }
 }
 
-fn records() -> Vec<Value> {
-    let first = ["Ada", " Grace", "Alan ", "Katherine"];
-    let countries = ["nl", "BE", "de", "US"];
-    (0..RECORDS)
-        .map(|i| {
-            serde_json::json!({
-                "participant_id": format!("p-{i}"),
-                "first_name": first[i % 4],
-                "last_name": " Lovelace ",
-                "email": format!(" Ada.Lovelace{i}@Example.COM"),
-                "company": if i % 5 == 0 { Value::Null } else { Value::from(format!("Company {}", i % 97)) },
-                "country_code": countries[i % 4],
-                "registered": format!("{:02}/{:02}/2026 {:02}:{:02}", 1 + i % 28, 1 + i % 12, i % 24, i % 60),
-                "tickets": 1 + i % 4,
-                "city": " Amsterdam",
-                "status": "confirmed",
-            })
-        })
-        .collect()
-}
-
 fn evaluation(c: &mut Criterion) {
     let mapping = mapping();
-    let records = records();
+    let records = participant_records(RECORDS);
     let vars = no_vars();
     let mut group = c.benchmark_group("mapping");
     group.throughput(Throughput::Elements(RECORDS as u64));

@@ -1,0 +1,51 @@
+//! Applies the benchmark mapping (benches/participants.map) to in-memory records in a
+//! loop, for profilers: `cargo build --release --example mapping_loop` then
+//! `valgrind --tool=callgrind target/release/examples/mapping_loop 20000`.
+//! Prints records per second (one core) as a rough figure; the benchmark of record is
+//! `cargo bench --bench mapping`.
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use std::hint::black_box;
+use std::time::Instant;
+
+#[path = "../benches/support/participant_records.rs"]
+mod participant_records;
+
+use participant_records::participant_records;
+use sluice::diagnostic::SourceFile;
+use sluice::mapping::functions::Registry;
+use sluice::mapping::{Environment, NoImports, Outcome, compile, no_vars};
+
+fn main() -> Result<(), String> {
+    let total: usize = match std::env::args().nth(1) {
+        Some(arg) => arg.parse().map_err(|e| format!("bad count {arg:?}: {e}"))?,
+        None => 1_000_000,
+    };
+    let text = include_str!("../benches/participants.map");
+    let registry = Registry::builtin();
+    let env = Environment {
+        functions: &registry,
+        vars: None,
+        imports: &NoImports,
+    };
+    let mapping = compile(&SourceFile::new("participants.map", text), &env)
+        .mapping
+        .ok_or("the benchmark mapping does not compile")?;
+    let records = participant_records(10_000);
+    let vars = no_vars();
+    let started = Instant::now();
+    let mut mapped = 0usize;
+    for record in records.iter().cycle().take(total) {
+        if let Outcome::Mapped(_) = black_box(mapping.apply(black_box(record), vars)) {
+            mapped += 1;
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{mapped} of {total} records mapped in {seconds:.3} s: {:.0} records/s",
+        total as f64 / seconds
+    );
+    Ok(())
+}
