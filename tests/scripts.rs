@@ -309,3 +309,48 @@ mobile = is_dutch_mobile(phone)
         json!({ "first_name": "Jan", "last_name": "van der Berg", "postcode": "1234 AB", "mobile": true })
     );
 }
+
+#[test]
+fn sluice_map_offers_the_standard_script_functions() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mapping = dir.path().join("m.map");
+    std::fs::write(
+        &mapping,
+        "zip = postcode(zip, \"NL\")\nname = split_name(name).last\n",
+    )
+    .expect("writes");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .arg("map")
+        .arg(&mapping)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sluice starts");
+    if let Some(mut input) = child.stdin.take() {
+        let records = "{\"zip\": \"1234ab\", \"name\": \"Jan de Vries\"}\n{\"zip\": \"x\"}\n";
+        input.write_all(records.as_bytes()).expect("stdin");
+    }
+    let out = child.wait_with_output().expect("sluice finishes");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stdout.trim(),
+        r#"{"zip":"1234 AB","name":"Vries"}"#,
+        "{stderr}"
+    );
+    assert!(stderr.contains("is not a Dutch postcode"), "{stderr}");
+}
+
+#[test]
+fn the_readme_lists_every_script_code() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    for (code, meaning) in codes::ALL {
+        let row = format!("| {code} | {meaning} |");
+        assert!(readme.contains(&row), "README.md lacks `{row}`");
+    }
+}
