@@ -406,7 +406,7 @@ fn path() -> impl Strategy<Value = String> {
         ],
         prop::collection::vec(segment, 0..3),
     )
-        .prop_map(|(root, segments)| root + &segments.concat())
+        .prop_map(|(root, segments)| root + segments.concat().as_str())
 }
 
 /// Literals that compile (no out-of-range numbers).

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Write};
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::thread;
 
 use clap::Args;
@@ -16,6 +16,7 @@ use crate::files::{FsImports, read_source};
 use crate::formats::json::{Flow, ReadError, read_records};
 use crate::mapping::functions::Registry;
 use crate::mapping::{Environment, MappedRecord, Outcome, compile};
+use crate::script;
 
 #[derive(Debug, Args)]
 pub struct MapArgs {
@@ -58,7 +59,17 @@ pub fn run(args: MapArgs) -> u8 {
             return USAGE;
         }
     };
-    let registry = Registry::builtin();
+    // The built-in functions and the Rhai functions of stdlib/functions/.
+    let mut registry = Registry::builtin();
+    let engine = Arc::new(script::sandboxed_engine(&script::Limits::default()));
+    let problems = match script::stdlib_functions(&engine) {
+        Ok(scripts) => script::register_functions(&mut registry, &scripts, &engine),
+        Err(diagnostics) => diagnostics,
+    };
+    if !problems.is_empty() {
+        print_diagnostics(&problems);
+        return USAGE;
+    }
     let names: BTreeSet<String> = args.vars.iter().map(|(k, _)| k.clone()).collect();
     let imports = FsImports::default();
     let env = Environment {

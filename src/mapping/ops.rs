@@ -61,7 +61,7 @@ fn add(left: &Value, right: &Value) -> Result<Value, String> {
         (Value::Number(_), Value::Number(_)) => arithmetic(BinaryOp::Add, left, right),
         (Value::String(_), _) | (_, Value::String(_)) => {
             match (join_text(left), join_text(right)) {
-                (Some(a), Some(b)) => Ok(Value::String(a + &b)),
+                (Some(a), Some(b)) => Ok(Value::String(a + b.as_ref())),
                 _ => Err(format!(
                     "cannot add {} and {}",
                     describe(left),

@@ -959,7 +959,7 @@ mod tests {
         let text = format!("a = {}1{}", "(".repeat(10_000), ")".repeat(10_000));
         let (_, errors) = parse_text(&text);
         assert_eq!(errors[0].code, TOO_DEEP);
-        let ifs = "if true then ".repeat(300) + "1" + &" else 2".repeat(300);
+        let ifs = "if true then ".repeat(300) + "1" + " else 2".repeat(300).as_str();
         let (_, errors) = parse_text(&format!("a = {ifs}"));
         assert_eq!(errors[0].code, TOO_DEEP);
     }
