@@ -5,3 +5,4 @@ pub mod diagnostic;
 pub mod files;
 pub mod formats;
 pub mod mapping;
+pub mod pipeline;
