@@ -101,11 +101,7 @@ impl Checker<'_> {
         {
             self.push(
                 codes::SCHEDULE,
-                format!(
-                    "`every` ({:?}) is shorter than `min_interval` ({:?})",
-                    every.get(),
-                    min.get()
-                ),
+                format!("`every` ({every}) is shorter than `min_interval` ({min})"),
                 self.at(&["schedule", "every"]),
                 Some(
                     "scheduled runs would be refused; lengthen `every` or shorten `min_interval`"

@@ -156,7 +156,10 @@ fn load_inner(
     out: &mut Vec<Diagnostic>,
 ) -> Option<Pipeline> {
     let root = parse(file, out)?;
+    let before = out.len();
     let mut root = extend(root, ctx, &mut Vec::new(), out);
+    // Tables missing after a failed `extends` are most likely in the preset.
+    let extended = out.len() == before;
     let problems = interpolate(&mut root, &*ctx.env);
     out.extend(problems.diagnostics);
     let sink = Sink::default();
@@ -178,7 +181,7 @@ fn load_inner(
     dedup_into(out, sink.diagnostics.into_inner());
     let typed = typed?;
     out.extend(super::checks::check(&typed, &root, ctx.now));
-    build(path, file, typed, &root, ctx, out)
+    build(path, file, typed, &root, ctx, extended, out)
 }
 
 fn dedup_into(out: &mut Vec<Diagnostic>, new: Vec<Diagnostic>) {
@@ -281,6 +284,7 @@ fn build(
     typed: PipelineFile,
     root: &Node,
     ctx: &LoadContext,
+    extended: bool,
     out: &mut Vec<Diagnostic>,
 ) -> Option<Pipeline> {
     let start = Located {
@@ -288,6 +292,9 @@ fn build(
         span: 0..0,
     };
     let mut missing = |what: &str| {
+        if !extended {
+            return;
+        }
         out.push(Diagnostic::error(
             codes::MISSING_KEY,
             format!("missing table `[{what}]`"),

@@ -79,6 +79,24 @@ impl Duration {
     }
 }
 
+/// The compact form: `1h30m`, `15m`, `90s` is `1m30s`, `250ms`.
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut secs = self.0.as_secs();
+        let millis = self.0.subsec_millis();
+        for (unit, size) in [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)] {
+            if secs >= size {
+                write!(f, "{}{unit}", secs / size)?;
+                secs %= size;
+            }
+        }
+        if millis > 0 || self.0.as_secs() == 0 {
+            write!(f, "{millis}ms")?;
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Debug for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:?}", self.0)
@@ -126,7 +144,7 @@ impl CronSchedule {
                         cron,
                     });
                 }
-                Err(e) => e.to_string(),
+                Err(e) => blame_field(&parser, text, fields).unwrap_or_else(|| e.to_string()),
             }
         } else {
             format!(
@@ -156,6 +174,28 @@ impl CronSchedule {
     pub fn cron(&self) -> &croner::Cron {
         &self.cron
     }
+}
+
+/// Names the first field that is wrong on its own (the others replaced by `*`), with
+/// croner's reason.
+fn blame_field(parser: &croner::parser::CronParser, text: &str, count: usize) -> Option<String> {
+    const FIVE: [&str; 5] = ["minute", "hour", "day of month", "month", "day of week"];
+    let names: Vec<&str> = match count {
+        5 => FIVE.to_vec(),
+        6 => [&["second"][..], &FIVE].concat(),
+        _ => [&["second"][..], &FIVE, &["year"]].concat(),
+    };
+    let fields: Vec<&str> = text.split_whitespace().collect();
+    fields.iter().enumerate().find_map(|(i, field)| {
+        let alone: Vec<&str> = (0..fields.len())
+            .map(|j| if i == j { *field } else { "*" })
+            .collect();
+        let error = parser.parse(&alone.join(" ")).err()?;
+        Some(format!(
+            "the {} field `{field}` is wrong ({error})",
+            names.get(i).unwrap_or(&"last")
+        ))
+    })
 }
 
 impl fmt::Debug for CronSchedule {
@@ -387,6 +427,10 @@ mod tests {
                 .unwrap_err()
                 .contains("longer than zero")
         );
+        let shown = |t: &str| Duration::parse(t).map(|d| d.to_string());
+        assert_eq!(shown("90m"), Ok("1h30m".to_string()));
+        assert_eq!(shown("2d1s"), Ok("2d1s".to_string()));
+        assert_eq!(shown("1.25s"), Ok("1s250ms".to_string()));
     }
 
     #[test]
@@ -396,7 +440,9 @@ mod tests {
         assert!(CronSchedule::parse("*/10 * * * * *").is_ok());
         let error = CronSchedule::parse("0 25 * * *").unwrap_err();
         assert!(
-            error.starts_with("invalid cron expression \"0 25 * * *\": "),
+            error.starts_with(
+                "invalid cron expression \"0 25 * * *\": the hour field `25` is wrong ("
+            ),
             "{error}"
         );
         let error = CronSchedule::parse("every day").unwrap_err();
