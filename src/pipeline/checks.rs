@@ -283,3 +283,111 @@ impl Checker<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::SourceFile;
+    use crate::pipeline::de::{Sink, read};
+    use crate::pipeline::tree::from_toml;
+
+    fn problems(text: &str) -> Vec<(&'static str, (usize, usize), String)> {
+        let file = SourceFile::new("p.toml", text);
+        let root = from_toml(&file, toml::de::DeTable::parse(&file.text).expect("TOML"));
+        let typed = read::<PipelineFile>(&root, "", &Sink::default()).expect("typed");
+        let now = "2026-11-01T00:00:00Z".parse().expect("time");
+        check(&typed, &root, now)
+            .into_iter()
+            .map(|d| (d.code, d.line_col(), d.message))
+            .collect()
+    }
+
+    #[test]
+    fn auth_blocks_need_their_keys() {
+        let found = problems(
+            "[auth.a]\ntype = \"api_key\"\nheader = \"K\"\nquery = \"k\"\nkey = \"x\"\n\
+             [auth.b]\ntype = \"api_key\"\nkey = \"x\"\n\
+             [auth.c]\ntype = \"jwt\"\nalgorithm = \"RS256\"\nsecret = \"s\"\n\
+             [auth.d]\ntype = \"oauth2\"\ntoken_url = \"https://t.example.com\"\nclient_id = \"i\"\nclient_secret = \"s\"\ngrant = \"refresh_token\"\n",
+        );
+        assert_eq!(
+            found,
+            [
+                (
+                    "P009",
+                    (4, 1),
+                    "`header` and `query` exclude each other in `[auth.a]`".to_string()
+                ),
+                (
+                    "P010",
+                    (6, 1),
+                    "`[auth.b]` needs `header` or `query`".to_string()
+                ),
+                (
+                    "P016",
+                    (11, 13),
+                    "this JWT algorithm needs `private_key`".to_string()
+                ),
+                (
+                    "P016",
+                    (18, 9),
+                    "`grant = \"refresh_token\"` needs a `refresh_token`".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn sources_and_destinations() {
+        let found = problems(
+            "[source]\ntype = \"file\"\npath = \"inbox/*\"\nid = \"id\"\nafter_read = \"move\"\n\
+             [destination]\ntype = \"http\"\nbase_url = \"https://x.example.com\"\nconcurrency = 0\n",
+        );
+        assert_eq!(
+            found,
+            [
+                (
+                    "P016",
+                    (3, 8),
+                    "the file format cannot be told from the path's extension".to_string()
+                ),
+                (
+                    "P016",
+                    (5, 14),
+                    "`after_read = \"move\"` needs `move_to`".to_string()
+                ),
+                (
+                    "P010",
+                    (6, 1),
+                    "`[destination]` needs `create`, `update` or `batch`".to_string()
+                ),
+                (
+                    "P003",
+                    (9, 15),
+                    "expected a concurrency of 1 or more, found the number 0".to_string()
+                ),
+            ]
+        );
+        let found = problems(
+            "[source]\ntype = \"http\"\nurl = \"https://x.example.com\"\nid = \"id\"\nincremental = { field = \"u\" }\n",
+        );
+        assert_eq!(found[0].0, "P010");
+        assert_eq!(
+            found[0].2,
+            "`[source.incremental]` needs `param` or `header`"
+        );
+    }
+
+    #[test]
+    fn a_mapping_needs_file_or_inline() {
+        let found = problems("[mapping]\n");
+        assert_eq!(
+            found,
+            [(
+                "P010",
+                (1, 1),
+                "`[mapping]` needs `file` or `inline`".to_string()
+            )]
+        );
+    }
+}

@@ -402,3 +402,78 @@ fn references(root: &Node) -> References {
         when: root.get(&["sync", "when"]).and_then(reference),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(dir: &Path, text: &str) -> Loaded {
+        let path = dir.join("p.toml");
+        std::fs::write(&path, text).expect("write");
+        load(&path, &LoadContext::new().with_env(|_| None))
+    }
+
+    #[test]
+    fn syntax_errors_come_one_per_line() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let loaded = load_text(dir.path(), "a = [1 2 3\nb = \n");
+        let lines: Vec<usize> = loaded.diagnostics.iter().map(|d| d.line_col().0).collect();
+        assert!(loaded.diagnostics.iter().all(|d| d.code == codes::SYNTAX));
+        let mut unique = lines.clone();
+        unique.dedup();
+        assert_eq!(lines, unique);
+        assert!(loaded.pipeline.is_none());
+    }
+
+    #[test]
+    fn missing_tables_are_named() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let loaded = load_text(dir.path(), "[pipeline]\nenabled = false\n");
+        let messages: Vec<&str> = loaded
+            .diagnostics
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "missing table `[source]`",
+                "missing table `[destination]`",
+                "missing table `[mapping]`"
+            ]
+        );
+    }
+
+    #[test]
+    fn files_are_searched_next_to_the_file_then_in_the_root_and_library() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("lib")).expect("mkdir");
+        std::fs::write(dir.path().join("lib/x.rhai"), "").expect("write");
+        let ctx = LoadContext::new().with_library(vec![dir.path().join("lib")]);
+        let from = SourceFile::new(dir.path().join("p.toml").display().to_string(), "");
+        assert_eq!(
+            ctx.search(&from, "x.rhai"),
+            Ok(dir.path().join("lib/x.rhai"))
+        );
+        let tried = ctx.search(&from, "y.rhai").unwrap_err();
+        assert_eq!(tried.len(), 2);
+    }
+
+    #[test]
+    fn scripts_resolve_and_are_referenced() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("f.rhai"), "").expect("write");
+        std::fs::write(dir.path().join("sign.rhai"), "").expect("write");
+        let loaded = load_text(
+            dir.path(),
+            "[pipeline]\nscripts = [\"f.rhai\", \"g.rhai\"]\n[auth.s]\ntype = \"script\"\nfile = \"sign.rhai\"\nsettings = { key = 1 }\n\
+             [source]\ntype = \"file\"\npath = \"a.csv\"\nid = \"id\"\n[destination]\ntype = \"file\"\npath = \"b.csv\"\n[mapping]\ninline = 'x = 1'\n",
+        );
+        let found: Vec<_> = loaded
+            .diagnostics
+            .iter()
+            .map(|d| (d.code, d.line_col()))
+            .collect();
+        assert_eq!(found, [(codes::MISSING_FILE, (2, 22))]);
+    }
+}

@@ -122,3 +122,31 @@ pub struct References {
     /// `[sync] when` (the Rhai condition; `name` holds its text).
     pub when: Option<Reference>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inline(text: &str, literal: &str) -> InlineMapping {
+        let file = SourceFile::new("p.toml", text);
+        let start = text.find(literal).unwrap_or(0);
+        let at = Located {
+            file,
+            span: start..start + literal.len(),
+        };
+        InlineMapping::new(String::new(), at)
+    }
+
+    #[test]
+    fn the_text_starts_after_the_quotes_and_first_newline() {
+        let text = "[mapping]\ninline = '''\nx = 1\n'''\n";
+        let m = inline(text, "'''\nx = 1\n'''");
+        assert_eq!(&text[m.content_start..m.content_start + 5], "x = 1");
+        let text = "[mapping]\ninline = 'x = 1'\n";
+        let m = inline(text, "'x = 1'");
+        assert_eq!(&text[m.content_start..m.content_start + 5], "x = 1");
+        let text = "[mapping]\ninline = \"\"\"x = 1\"\"\"\n";
+        let m = inline(text, "\"\"\"x = 1\"\"\"");
+        assert_eq!(&text[m.content_start..m.content_start + 5], "x = 1");
+    }
+}

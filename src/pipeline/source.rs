@@ -208,3 +208,20 @@ pub struct Incremental {
     /// Or the header it is sent in.
     pub header: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_follow_the_extension() {
+        assert_eq!(FileFormat::from_path("in/a.CSV"), Some(FileFormat::Csv));
+        assert_eq!(FileFormat::from_path("a.jsonl"), Some(FileFormat::Ndjson));
+        assert_eq!(
+            FileFormat::from_path("inbox/*.xlsx"),
+            Some(FileFormat::Xlsx)
+        );
+        assert_eq!(FileFormat::from_path("inbox/*"), None);
+        assert_eq!(FileFormat::from_path("data.txt"), None);
+    }
+}

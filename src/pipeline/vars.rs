@@ -79,3 +79,16 @@ impl JsonSchema for VarValue {
         json_schema!({ "type": ["string", "number", "boolean"] })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_fill_placeholders_as_text() {
+        assert_eq!(VarValue::Text("E1".into()).to_string(), "E1");
+        assert_eq!(VarValue::Integer(7).to_string(), "7");
+        assert_eq!(VarValue::Float(0.5).to_string(), "0.5");
+        assert_eq!(VarValue::Bool(true).to_json(), serde_json::json!(true));
+    }
+}
