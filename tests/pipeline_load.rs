@@ -471,6 +471,23 @@ fn until_in_the_past_is_only_a_warning() {
 }
 
 #[test]
+fn a_credential_written_inline_is_a_warning() {
+    check_fixture(
+        "inline_secret.toml",
+        &[(
+            "P017",
+            5,
+            9,
+            "`auth.app.token` is a credential written in the file",
+        )],
+        None,
+    );
+    let loaded = load(&fixtures().join("broken/inline_secret.toml"), &ctx());
+    let shown = format!("{:?}", loaded.pipeline);
+    assert!(!shown.contains("tok-written-here"), "{shown}");
+}
+
+#[test]
 fn an_unreadable_file_is_a_diagnostic() {
     let loaded = load(&fixtures().join("nope.toml"), &ctx());
     assert_eq!(loaded.diagnostics[0].code, "P015");

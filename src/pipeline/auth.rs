@@ -159,10 +159,14 @@ pub struct ScriptAuth {
     /// The Rhai script, relative to the pipeline file (or in a library folder such as
     /// `stdlib/auth`).
     pub file: String,
-    /// Settings handed to the script. Each is kept as a secret, since settings of
-    /// auth scripts are mostly credentials.
-    #[serde(default)]
-    pub settings: BTreeMap<String, Secret<serde_json::Value>>,
+    /// Settings handed to the script, kept as a secret since settings of auth scripts
+    /// are mostly credentials.
+    #[serde(default = "no_settings")]
+    pub settings: Secret<BTreeMap<String, serde_json::Value>>,
+}
+
+fn no_settings() -> Secret<BTreeMap<String, serde_json::Value>> {
+    Secret::new(BTreeMap::new())
 }
 
 impl Auth {

@@ -40,6 +40,9 @@ pub const UNREADABLE: &str = "P015";
 /// algorithm without its key, a file format that cannot be inferred.
 pub const REQUIRES: &str = "P016";
 
+/// Warning: a credential written in the file instead of `${env:…}` or `${file:…}`.
+pub const INLINE_SECRET: &str = "P017";
+
 /// Every code with a one-line explanation, in order.
 pub const ALL: &[(&str, &str)] = &[
     (SYNTAX, "TOML syntax error"),
@@ -93,6 +96,10 @@ pub const ALL: &[(&str, &str)] = &[
     (
         REQUIRES,
         "a setting that needs another one or does not fit the rest",
+    ),
+    (
+        INLINE_SECRET,
+        "warning: a credential written in the file instead of `${env:…}` or `${file:…}`",
     ),
 ];
 

@@ -26,6 +26,10 @@ use super::codes;
 use super::tree::{Key, Located, Node, Value};
 use crate::diagnostic::{Diagnostic, did_you_mean};
 
+/// The newtype name by which [`super::secret::Secret`] asks to be read, so that a
+/// credential written inline (not `${env:…}` or `${file:…}`) gets a warning.
+pub(crate) const SECRET: &str = "$sluice::Secret";
+
 /// The separator by which custom types' errors (`D::Error::custom`) pass a suggestion.
 pub(crate) const HELP: &str = "\nhelp: ";
 
@@ -210,6 +214,22 @@ impl<'a> ValueDe<'a> {
         }
     }
 
+    /// Warns when a credential is written in the file itself.
+    fn warn_if_inline(&self) {
+        if self.node.at.text().contains("${") {
+            return;
+        }
+        let at = &self.node.at;
+        let diagnostic = Diagnostic::warning(
+            codes::INLINE_SECRET,
+            format!("`{}` is a credential written in the file", self.path),
+            &at.file,
+            at.span.clone(),
+        )
+        .with_help("write `${env:NAME}` or `${file:PATH}`: pipeline files are shared and kept in version control");
+        self.sink.diagnostics.borrow_mut().push(diagnostic);
+    }
+
     /// Records `key` (in the table at `parent`) as unknown.
     fn record_unknown_key(&self, key: &Key, parent: &str) {
         let parent = if parent.is_empty() {
@@ -335,9 +355,12 @@ impl<'de> de::Deserializer<'de> for ValueDe<'_> {
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
-        _name: &'static str,
+        name: &'static str,
         visitor: V,
     ) -> Result<V::Value, Error> {
+        if name == SECRET && matches!(self.node.value, Value::String(_)) {
+            self.warn_if_inline();
+        }
         visitor.visit_newtype_struct(self)
     }
 

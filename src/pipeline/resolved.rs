@@ -14,8 +14,9 @@ use super::tree::Located;
 use super::vars::VarValue;
 use crate::diagnostic::{Diagnostic, SourceFile};
 
-/// One pipeline, ready for the engine.
-#[derive(Debug, Clone)]
+/// One pipeline, ready for the engine. Its Debug form shows the file by name only
+/// (the text could hold a credential written inline).
+#[derive(Clone)]
 pub struct Pipeline {
     /// The file name without `.toml`; other pipelines name it in `after` and `link`.
     pub name: String,
@@ -40,6 +41,30 @@ pub struct Pipeline {
     pub notify: Option<Notify>,
     /// Where the names and files the pipeline refers to are written.
     pub references: References,
+}
+
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("name", &self.name)
+            .field("path", &self.path)
+            .field("file", &self.file.name)
+            .field("description", &self.description)
+            .field("enabled", &self.enabled)
+            .field("after", &self.after)
+            .field("schedule", &self.schedule)
+            .field("vars", &self.vars)
+            .field("auth", &self.auth)
+            .field("source", &self.source)
+            .field("destination", &self.destination)
+            .field("sync", &self.sync)
+            .field("mapping", &self.mapping)
+            .field("scripts", &self.scripts)
+            .field("webhook", &self.webhook)
+            .field("notify", &self.notify)
+            .field("references", &self.references)
+            .finish()
+    }
 }
 
 /// The pipeline's mapping.

@@ -6,8 +6,12 @@ use std::borrow::Cow;
 use std::fmt;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator};
-use serde::de::Error as _;
+use std::marker::PhantomData;
+
+use serde::de::{Error as _, Visitor};
 use serde::{Deserialize, Deserializer};
+
+use super::de::SECRET;
 
 /// A credential (key, password, token, webhook secret, alert URL).
 #[derive(Clone, PartialEq, Eq)]
@@ -41,6 +45,21 @@ impl<T> fmt::Display for Secret<T> {
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Secret<T> {
     /// A value that does not parse is reported without showing it.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Secret<T>, D::Error> {
+        d.deserialize_newtype_struct(SECRET, SecretVisitor(PhantomData))
+    }
+}
+
+/// Reads the value inside the newtype the pipeline deserializer recognises.
+struct SecretVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for SecretVisitor<T> {
+    type Value = Secret<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a secret")
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Secret<T>, D::Error> {
         T::deserialize(d).map(Secret).map_err(|e| {
             let message = e.to_string();
             let kind = message

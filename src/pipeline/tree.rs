@@ -12,10 +12,18 @@ use toml::de::{DeTable, DeValue};
 use crate::diagnostic::SourceFile;
 
 /// A place in a user's file: the file and a byte span in its text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Located {
     pub file: Arc<SourceFile>,
     pub span: Range<usize>,
+}
+
+/// `file:line:col`, without the file's text.
+impl std::fmt::Debug for Located {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (line, column) = self.line_col();
+        write!(f, "{}:{line}:{column}", self.file.name)
+    }
 }
 
 impl Located {
