@@ -5,4 +5,5 @@ pub mod diagnostic;
 pub mod files;
 pub mod formats;
 pub mod mapping;
+pub mod pipeline;
 pub mod script;

@@ -25,7 +25,7 @@ mod lookup;
 mod numbers;
 mod objects;
 mod text;
-mod time;
+pub(crate) mod time;
 
 /// The families of built-in functions, in the order the reference lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

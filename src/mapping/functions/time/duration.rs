@@ -15,7 +15,7 @@ const WEEK: i128 = 7 * DAY;
 /// `m`, `s`, `ms` or words such as `min` and `hours`, e.g. `1h30m`, `1h 30m`, `1.5h` — or
 /// ISO 8601 (`PT1H30M`, `P1DT12H`, `P2W`, fractions allowed). A day is 24 hours; months
 /// and years have no fixed length and are refused. The error explains what is wrong.
-pub(crate) fn parse_duration(text: &str) -> Result<TimeDelta, String> {
+pub fn parse_duration(text: &str) -> Result<TimeDelta, String> {
     let invalid = |reason: &str| {
         let quoted = crate::mapping::value::excerpt(&text.into());
         format!("invalid duration {quoted}: {reason}")

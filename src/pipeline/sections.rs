@@ -1,0 +1,49 @@
+//! Reading a pipeline file table by table, after reading it whole failed: serde stops
+//! at the first error, so each table (and each auth block) is read on its own to
+//! report the errors of the others as well.
+
+use std::collections::BTreeMap;
+
+use serde::de::DeserializeOwned;
+
+use super::auth::Auth;
+use super::de::{Sink, read};
+use super::destination::Destination;
+use super::model::{MappingSection, Notify, PipelineSection, Schedule, Sync, Webhook};
+use super::source::Source;
+use super::tree::Node;
+use super::vars::VarValue;
+use crate::diagnostic::Diagnostic;
+
+/// The first error of each top-level table of `root`.
+pub(crate) fn read_sections(root: &Node, sink: &Sink) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    for (key, node) in root.entries() {
+        let name = key.name.as_str();
+        let mut one = |result: Option<Diagnostic>| errors.extend(result);
+        match name {
+            "extends" => one(first::<String>(node, name, sink)),
+            "pipeline" => one(first::<PipelineSection>(node, name, sink)),
+            "schedule" => one(first::<Schedule>(node, name, sink)),
+            "vars" => one(first::<BTreeMap<String, VarValue>>(node, name, sink)),
+            "source" => one(first::<Source>(node, name, sink)),
+            "destination" => one(first::<Destination>(node, name, sink)),
+            "sync" => one(first::<Sync>(node, name, sink)),
+            "mapping" => one(first::<MappingSection>(node, name, sink)),
+            "webhook" => one(first::<Webhook>(node, name, sink)),
+            "notify" => one(first::<Notify>(node, name, sink)),
+            "auth" => {
+                for (block, value) in node.entries() {
+                    let path = format!("auth.{}", block.name);
+                    one(first::<Auth>(value, &path, sink));
+                }
+            }
+            _ => {}
+        }
+    }
+    errors
+}
+
+fn first<T: DeserializeOwned>(node: &Node, path: &str, sink: &Sink) -> Option<Diagnostic> {
+    read::<T>(node, path, sink).err()
+}
