@@ -4,19 +4,18 @@
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Write};
-use std::path::PathBuf;
-use std::sync::{Arc, mpsc};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 use std::thread;
 
 use clap::Args;
 use serde_json::{Map, Value};
 
 use super::{PROBLEMS, SUCCESS, USAGE, print_diagnostics};
-use crate::files::{FsImports, read_source};
+use crate::catalog::Toolkit;
+use crate::files::read_source;
 use crate::formats::json::{Flow, ReadError, read_records};
-use crate::mapping::functions::Registry;
 use crate::mapping::{Environment, MappedRecord, Outcome, compile};
-use crate::script;
 
 #[derive(Debug, Args)]
 pub struct MapArgs {
@@ -60,22 +59,18 @@ pub fn run(args: MapArgs) -> u8 {
         }
     };
     // The built-in functions and the Rhai functions of stdlib/functions/.
-    let mut registry = Registry::builtin();
-    let engine = Arc::new(script::sandboxed_engine(&script::Limits::default()));
-    let problems = match script::stdlib_functions(&engine) {
-        Ok(scripts) => script::register_functions(&mut registry, &scripts, &engine),
-        Err(diagnostics) => diagnostics,
+    let toolkit = match Toolkit::new(Path::new(".")) {
+        Ok(toolkit) => toolkit,
+        Err(problems) => {
+            print_diagnostics(&problems);
+            return USAGE;
+        }
     };
-    if !problems.is_empty() {
-        print_diagnostics(&problems);
-        return USAGE;
-    }
     let names: BTreeSet<String> = args.vars.iter().map(|(k, _)| k.clone()).collect();
-    let imports = FsImports::default();
     let env = Environment {
-        functions: &registry,
+        functions: &toolkit.functions,
         vars: Some(&names),
-        imports: &imports,
+        imports: &toolkit.imports,
     };
     let compilation = compile(&file, &env);
     print_diagnostics(&compilation.diagnostics);

@@ -3,6 +3,7 @@
 //! 0 success, 1 the work found problems, 2 usage or configuration error.
 
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -10,12 +11,23 @@ use clap::{Parser, Subcommand};
 use crate::diagnostic::Diagnostic;
 
 mod map;
+mod schema;
+mod validate;
 
 /// sluice keeps records in step between platforms: pipelines, a mapping language, and
 /// sync state in an embedded database.
 #[derive(Debug, Parser)]
 #[command(name = "sluice", version, about, long_about = None)]
 pub struct Cli {
+    /// The folder of pipeline files.
+    #[arg(
+        long,
+        global = true,
+        env = "SLUICE_PIPELINES",
+        default_value = "pipelines",
+        value_name = "DIR"
+    )]
+    pipelines: PathBuf,
     #[command(subcommand)]
     command: Command,
 }
@@ -25,6 +37,11 @@ enum Command {
     /// Apply a mapping file to records (JSON array, JSON object or NDJSON) and print the
     /// mapped records as NDJSON.
     Map(map::MapArgs),
+    /// Check pipeline files, their mappings and scripts; print every problem with
+    /// file:line:col. Exit 1 when there is an error.
+    Validate(validate::ValidateArgs),
+    /// Print the JSON Schema of pipeline files (for editor completion and checks).
+    Schema,
 }
 
 /// Exit codes.
@@ -43,6 +60,8 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Map(args) => map::run(args),
+        Command::Validate(args) => validate::run(args, &cli.pipelines),
+        Command::Schema => schema::run(),
     };
     ExitCode::from(code)
 }

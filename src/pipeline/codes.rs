@@ -43,6 +43,13 @@ pub const REQUIRES: &str = "P016";
 /// Warning: a credential written in the file instead of `${env:…}` or `${file:…}`.
 pub const INLINE_SECRET: &str = "P017";
 
+/// `after` names a pipeline that does not exist.
+pub const UNKNOWN_PIPELINE: &str = "P018";
+/// Pipelines wait for each other through `after` in a cycle, so none would ever run.
+pub const AFTER_CYCLE: &str = "P019";
+/// Two pipeline files have the same name (file name without `.toml`).
+pub const DUPLICATE_PIPELINE: &str = "P020";
+
 /// Every code with a one-line explanation, in order.
 pub const ALL: &[(&str, &str)] = &[
     (SYNTAX, "TOML syntax error"),
@@ -101,6 +108,15 @@ pub const ALL: &[(&str, &str)] = &[
         INLINE_SECRET,
         "warning: a credential written in the file instead of `${env:…}` or `${file:…}`",
     ),
+    (
+        UNKNOWN_PIPELINE,
+        "`after` names a pipeline that does not exist",
+    ),
+    (
+        AFTER_CYCLE,
+        "pipelines wait for each other through `after` in a cycle",
+    ),
+    (DUPLICATE_PIPELINE, "two pipeline files have the same name"),
 ];
 
 #[cfg(test)]

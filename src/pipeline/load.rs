@@ -334,6 +334,11 @@ fn build(
         .iter()
         .filter_map(|r| resolve(r, "script"))
         .collect();
+    let auth_scripts: Vec<PathBuf> = references
+        .auth_scripts
+        .iter()
+        .filter_map(|r| resolve(r, "script"))
+        .collect();
     let mapping = match (mapping?, root.get(&["mapping", "inline"])) {
         (m, Some(node)) if m.file.is_none() => Mapping::Inline(InlineMapping::new(
             m.inline.unwrap_or_default(),
@@ -364,6 +369,7 @@ fn build(
         sync: typed.sync,
         mapping,
         scripts,
+        auth_scripts,
         webhook: typed.webhook,
         notify: typed.notify,
         references,
@@ -382,10 +388,11 @@ fn references(root: &Node) -> References {
         Some(Value::Array(items)) => items.iter().filter_map(reference).collect(),
         _ => Vec::new(),
     };
-    let mut scripts = list(&["pipeline", "scripts"]);
+    let scripts = list(&["pipeline", "scripts"]);
+    let mut auth_scripts = Vec::new();
     for (_, auth) in root.get(&["auth"]).map_or(&[][..], Node::entries) {
         if auth.get(&["type"]).and_then(Node::as_str) == Some("script") {
-            scripts.extend(auth.get(&["file"]).and_then(reference));
+            auth_scripts.extend(auth.get(&["file"]).and_then(reference));
         }
     }
     References {
@@ -399,6 +406,7 @@ fn references(root: &Node) -> References {
             .or_else(|| root.get(&["mapping", "inline"]))
             .and_then(reference),
         scripts,
+        auth_scripts,
         when: root.get(&["sync", "when"]).and_then(reference),
     }
 }

@@ -35,8 +35,10 @@ pub struct Pipeline {
     pub destination: Destination,
     pub sync: Sync,
     pub mapping: Mapping,
-    /// Rhai files with functions, resolved.
+    /// Rhai files with functions for the mapping (`[pipeline] scripts`), resolved.
     pub scripts: Vec<PathBuf>,
+    /// Rhai files of `type = "script"` auth blocks, resolved.
+    pub auth_scripts: Vec<PathBuf>,
     pub webhook: Option<Webhook>,
     pub notify: Option<Notify>,
     /// Where the names and files the pipeline refers to are written.
@@ -60,6 +62,7 @@ impl std::fmt::Debug for Pipeline {
             .field("sync", &self.sync)
             .field("mapping", &self.mapping)
             .field("scripts", &self.scripts)
+            .field("auth_scripts", &self.auth_scripts)
             .field("webhook", &self.webhook)
             .field("notify", &self.notify)
             .field("references", &self.references)
@@ -89,19 +92,8 @@ pub struct InlineMapping {
 
 impl InlineMapping {
     pub(crate) fn new(text: String, at: Located) -> InlineMapping {
-        let raw = at.text();
-        let quote = if raw.starts_with("'''") || raw.starts_with("\"\"\"") {
-            let after = &raw[3..];
-            3 + if after.starts_with("\r\n") {
-                2
-            } else {
-                usize::from(after.starts_with('\n'))
-            }
-        } else {
-            usize::from(raw.starts_with(['\'', '"']))
-        };
         InlineMapping {
-            content_start: at.span.start + quote,
+            content_start: at.content_start(),
             text,
             at,
         }
@@ -142,8 +134,10 @@ pub struct References {
     pub after: Vec<Reference>,
     /// `[mapping] file` as written, or the `inline` string.
     pub mapping: Option<Reference>,
-    /// Each script of `[pipeline] scripts` and of `type = "script"` auth blocks.
+    /// Each script of `[pipeline] scripts`.
     pub scripts: Vec<Reference>,
+    /// The script of each `type = "script"` auth block.
+    pub auth_scripts: Vec<Reference>,
     /// `[sync] when` (the Rhai condition; `name` holds its text).
     pub when: Option<Reference>,
 }

@@ -36,6 +36,24 @@ impl Located {
     pub fn text(&self) -> &str {
         self.file.text.get(self.span.clone()).unwrap_or("")
     }
+
+    /// Where the content of a string literal begins: after its opening quote, and for a
+    /// multi-line string (`'''` or `"""`) also after a newline right behind the quotes,
+    /// which TOML drops.
+    pub fn content_start(&self) -> usize {
+        let raw = self.text();
+        let skip = if raw.starts_with("'''") || raw.starts_with("\"\"\"") {
+            let after = &raw[3..];
+            3 + if after.starts_with("\r\n") {
+                2
+            } else {
+                usize::from(after.starts_with('\n'))
+            }
+        } else {
+            usize::from(raw.starts_with(['\'', '"']))
+        };
+        self.span.start + skip
+    }
 }
 
 /// One value of the document.
