@@ -1,5 +1,5 @@
-//! The JSON schema of pipeline files accepts every preset in stdlib/presets/, PRODUCT's
-//! sketch and the test base pipeline (converted from TOML to JSON), and refuses
+//! The JSON schema of pipeline files accepts every example pipeline in pipelines/, every
+//! preset in stdlib/presets/, PRODUCT's sketch and the test base pipeline (converted from TOML to JSON), and refuses
 //! unknown keys and unknown types.
 
 use std::path::Path;
@@ -51,6 +51,14 @@ fn presets_and_examples_match_the_schema() {
     presets.sort();
     assert!(presets.len() >= 4, "{presets:?}");
     files.extend(presets);
+    let mut examples: Vec<_> = std::fs::read_dir(root.join("pipelines"))
+        .expect("pipelines")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    examples.sort();
+    assert!(examples.len() >= 6, "{examples:?}");
+    files.extend(examples);
     for file in files {
         let found = errors(&read(&file));
         assert!(found.is_empty(), "{}: {found:#?}", file.display());
