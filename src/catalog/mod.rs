@@ -71,4 +71,19 @@ impl Catalog {
     pub fn warning_count(&self) -> usize {
         self.diagnostics.len() - self.error_count()
     }
+
+    /// The last line of `sluice validate`: `validated 3 pipelines: 2 errors, 1 warning`
+    /// (or `…: no problems`).
+    pub fn summary(&self) -> String {
+        let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+        let problems = match (self.error_count(), self.warning_count()) {
+            (0, 0) => "no problems".to_string(),
+            (errors, 0) => count(errors, "error"),
+            (0, warnings) => count(warnings, "warning"),
+            (errors, warnings) => {
+                format!("{}, {}", count(errors, "error"), count(warnings, "warning"))
+            }
+        };
+        format!("validated {}: {problems}", count(self.files, "pipeline"))
+    }
 }
