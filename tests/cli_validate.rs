@@ -101,10 +101,7 @@ fn json_output_lists_every_problem() {
     assert_eq!(out.status.code(), Some(1));
     let problems: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     let problems = problems.as_array().expect("an array");
-    let codes: Vec<&str> = problems
-        .iter()
-        .filter_map(|p| p["code"].as_str())
-        .collect();
+    let codes: Vec<&str> = problems.iter().filter_map(|p| p["code"].as_str()).collect();
     assert_eq!(codes, ["P002", "M002"], "{problems:?}");
     for problem in problems {
         for key in ["file", "line", "column", "severity", "code", "message"] {
@@ -172,7 +169,10 @@ fn secrets_never_appear_in_the_output() {
     let out = sluice_in(
         dir.path(),
         &["validate", "--format", "json"],
-        &[("ALERT_URL", &format!("not a url {secret}")), ("TOKEN", secret)],
+        &[
+            ("ALERT_URL", &format!("not a url {secret}")),
+            ("TOKEN", secret),
+        ],
     );
     let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(1), "{all}");
@@ -187,7 +187,14 @@ fn schema_is_a_json_schema_of_pipeline_files() {
     let schema: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert!(schema.get("$schema").is_some(), "{schema}");
     let properties = schema["properties"].as_object().expect("properties");
-    for block in ["pipeline", "schedule", "source", "destination", "sync", "mapping"] {
+    for block in [
+        "pipeline",
+        "schedule",
+        "source",
+        "destination",
+        "sync",
+        "mapping",
+    ] {
         assert!(properties.contains_key(block), "no `{block}` in the schema");
     }
 }

@@ -14,12 +14,14 @@ mod toolkit;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 pub use discover::pipeline_files;
 pub use prepare::{Prepared, prepare};
 pub use toolkit::Toolkit;
 
 use crate::diagnostic::{self, Diagnostic};
+use crate::mapping::compile::COMPILE_STACK;
 use crate::pipeline::{LoadContext, load};
 
 /// The pipelines found under some paths, prepared, with every problem found.
@@ -85,5 +87,60 @@ impl Catalog {
             }
         };
         format!("validated {}: {problems}", count(self.files, "pipeline"))
+    }
+}
+
+/// `f` applied to every item, on as many threads as there are cores, results in the
+/// order of the items. Loading and preparing pipelines are independent of each other
+/// and mostly CPU work (parsing, compiling). The workers have the stack the mapping
+/// compiler needs, so it compiles in place instead of starting a thread per mapping.
+fn parallel_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = items.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<T>> = Vec::new();
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        chunks.push(items.by_ref().take(chunk).collect());
+    }
+    // Each chunk is taken by its worker, or by this thread when no worker can start.
+    let chunks: Vec<Mutex<Option<Vec<T>>>> =
+        chunks.into_iter().map(|c| Mutex::new(Some(c))).collect();
+    let run = |slot: &Mutex<Option<Vec<T>>>| -> Vec<R> {
+        let chunk = slot.lock().map_or(None, |mut c| c.take());
+        chunk.unwrap_or_default().into_iter().map(&f).collect()
+    };
+    let run = &run;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = chunks
+            .iter()
+            .map(|slot| {
+                std::thread::Builder::new()
+                    .name("sluice-catalog".to_string())
+                    .stack_size(COMPILE_STACK)
+                    .spawn_scoped(scope, move || run(slot))
+                    .ok()
+            })
+            .collect();
+        let mut results = Vec::new();
+        for (worker, slot) in workers.into_iter().zip(&chunks) {
+            match worker.map(|w| w.join()) {
+                Some(Ok(chunk)) => results.extend(chunk),
+                Some(Err(panic)) => std::panic::resume_unwind(panic),
+                None => results.extend(run(slot)),
+            }
+        }
+        results
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parallel_map;
+
+    #[test]
+    fn parallel_map_keeps_the_order() {
+        let doubled = parallel_map((0..101).collect(), |i: i32| i * 2);
+        assert_eq!(doubled, (0..101).map(|i| i * 2).collect::<Vec<_>>());
+        assert_eq!(parallel_map(Vec::<i32>::new(), |i| i), Vec::<i32>::new());
     }
 }

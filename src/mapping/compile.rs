@@ -65,6 +65,11 @@ const RESERVED: [&str; 3] = ["vars", "out", "record"];
 /// uses many frames per level; so the work runs on a thread of its own with a stack
 /// large enough for the deepest nesting the parser admits, in debug builds too.
 pub fn compile(file: &Arc<SourceFile>, env: &Environment<'_>) -> Compilation {
+    // A thread that already has a compiling-size stack (such as the catalog's workers)
+    // compiles in place: a fresh thread costs more than a small mapping's compilation.
+    if stacker::remaining_stack().is_some_and(|left| left >= COMPILE_STACK / 2) {
+        return compile_here(file, env);
+    }
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
             .name("sluice-compile".to_string())
@@ -83,7 +88,7 @@ pub fn compile(file: &Arc<SourceFile>, env: &Environment<'_>) -> Compilation {
 
 /// The stack of the compiling thread (reserved address space; only what is used is
 /// backed by memory).
-const COMPILE_STACK: usize = 256 << 20;
+pub const COMPILE_STACK: usize = 256 << 20;
 
 fn compile_here(file: &Arc<SourceFile>, env: &Environment<'_>) -> Compilation {
     let mut compiler = Compiler {

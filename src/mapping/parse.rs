@@ -123,15 +123,15 @@ pub fn parse(file: &Arc<SourceFile>) -> (Vec<Stmt>, Vec<Diagnostic>) {
     (statements, parser.diagnostics)
 }
 
-/// Where the last token of a pair ends (relative to the parsed text).
+/// Where the last token of a pair ends (relative to the parsed text): the end of its
+/// last leaf, found by following the last child down (inner pairs come in order, and
+/// white space between them is not a pair). Linear in the depth, not the size.
 fn token_extent(pair: &Pair<'_, Rule>) -> usize {
-    pair.clone()
-        .into_inner()
-        .flatten()
-        .filter(|p| p.clone().into_inner().next().is_none())
-        .map(|p| p.as_span().end())
-        .max()
-        .unwrap_or_else(|| pair.as_span().end())
+    let mut current = pair.clone();
+    while let Some(last) = current.clone().into_inner().next_back() {
+        current = last;
+    }
+    current.as_span().end()
 }
 
 /// How deeply brackets and `if`s may nest: deep enough for any real mapping, shallow
