@@ -75,19 +75,7 @@ fn print_text(catalog: &Catalog) -> std::io::Result<()> {
     for diagnostic in &catalog.diagnostics {
         write!(out, "{}", diagnostic.render(color))?;
     }
-    writeln!(out, "{}", summary(catalog))
-}
-
-/// `validated 3 pipelines: 2 errors, 1 warning`.
-pub(crate) fn summary(catalog: &Catalog) -> String {
-    let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
-    let problems = match (catalog.error_count(), catalog.warning_count()) {
-        (0, 0) => "no problems".to_string(),
-        (errors, 0) => count(errors, "error"),
-        (0, warnings) => count(warnings, "warning"),
-        (errors, warnings) => format!("{}, {}", count(errors, "error"), count(warnings, "warning")),
-    };
-    format!("validated {}: {problems}", count(catalog.files, "pipeline"))
+    writeln!(out, "{}", catalog.summary())
 }
 
 fn print_json(catalog: &Catalog) -> std::io::Result<()> {

@@ -141,6 +141,7 @@ pub fn load(path: &Path, ctx: &LoadContext) -> Loaded {
 pub fn load_source(path: &Path, file: Arc<SourceFile>, ctx: &LoadContext) -> Loaded {
     let mut diagnostics = Vec::new();
     let pipeline = load_inner(path, &file, ctx, &mut diagnostics);
+    drop_missing_typos(&mut diagnostics);
     diagnostic::sort(&mut diagnostics);
     let errors = diagnostics.iter().any(Diagnostic::is_error);
     Loaded {
@@ -182,6 +183,28 @@ fn load_inner(
     let typed = typed?;
     out.extend(super::checks::check(&typed, &root, ctx.now));
     build(path, file, typed, &root, ctx, extended, out)
+}
+
+/// A misspelled required key is one problem, not two: the unknown key (which points at
+/// the typo and suggests the name) is kept, the key or table missing because of it is
+/// dropped.
+fn drop_missing_typos(diagnostics: &mut Vec<Diagnostic>) {
+    let explained: Vec<String> = diagnostics
+        .iter()
+        .filter(|d| d.code == codes::UNKNOWN_KEY)
+        .filter_map(|d| {
+            let meant = d
+                .help
+                .as_deref()?
+                .strip_prefix("did you mean `")?
+                .strip_suffix("`?")?;
+            Some(match d.message.split_once(" in `[") {
+                Some((_, table)) => format!("missing key `{meant}` in `[{table}"),
+                None => format!("missing table `[{meant}]`"),
+            })
+        })
+        .collect();
+    diagnostics.retain(|d| d.code != codes::MISSING_KEY || !explained.contains(&d.message));
 }
 
 fn dedup_into(out: &mut Vec<Diagnostic>, new: Vec<Diagnostic>) {
@@ -431,6 +454,28 @@ mod tests {
         unique.dedup();
         assert_eq!(lines, unique);
         assert!(loaded.pipeline.is_none());
+    }
+
+    #[test]
+    fn a_misspelled_required_key_is_reported_once() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("p.map"), "a = b\n").expect("write");
+        let text = "[source]\ntype = \"file\"\npath = \"in.csv\"\nidd = \"id\"\n\n\
+                    [destinaton]\ntype = \"file\"\npath = \"out.csv\"\n\n\
+                    [mapping]\nfile = \"p.map\"\n";
+        let loaded = load_text(dir.path(), text);
+        let messages: Vec<&str> = loaded
+            .diagnostics
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "unknown key `idd` in `[source]`",
+                "unknown key `destinaton`"
+            ]
+        );
     }
 
     #[test]
