@@ -43,16 +43,14 @@ impl Catalog {
             ..Catalog::default()
         };
         let mut loaded = Vec::new();
-        for path in files {
-            let outcome = load(path, ctx);
+        for outcome in parallel_map(files.to_vec(), |path| load(&path, ctx)) {
             catalog.diagnostics.extend(outcome.diagnostics);
             if let Some(pipeline) = outcome.pipeline {
                 loaded.push(pipeline);
             }
         }
         catalog.diagnostics.extend(graph::check(&loaded));
-        for pipeline in loaded {
-            let (prepared, problems) = prepare(pipeline, toolkit);
+        for (prepared, problems) in parallel_map(loaded, |pipeline| prepare(pipeline, toolkit)) {
             catalog.diagnostics.extend(problems);
             if let Some(prepared) = prepared {
                 catalog

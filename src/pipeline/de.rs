@@ -151,8 +151,17 @@ fn one_of(names: &[&str]) -> String {
         .join(", ")
 }
 
+/// A close known name; for short names, where similarity scores say little, also one
+/// that is a single edit away (`kye` for `key`).
 fn suggestion(name: &str, candidates: &[&str]) -> Option<String> {
-    did_you_mean(name, candidates.iter().copied()).map(|s| format!("did you mean `{s}`?"))
+    did_you_mean(name, candidates.iter().copied())
+        .or_else(|| {
+            candidates
+                .iter()
+                .copied()
+                .find(|c| strsim::osa_distance(name, c) == 1)
+        })
+        .map(|s| format!("did you mean `{s}`?"))
 }
 
 fn join(path: &str, key: &str) -> String {
@@ -232,24 +241,29 @@ impl<'a> ValueDe<'a> {
 
     /// Records `key` (in the table at `parent`) as unknown.
     fn record_unknown_key(&self, key: &Key, parent: &str) {
-        let parent = if parent.is_empty() {
-            String::new()
-        } else {
-            format!(" in `[{parent}]`")
-        };
-        let mut diagnostic = Diagnostic::error(
-            codes::UNKNOWN_KEY,
-            format!("unknown key `{}`{parent}", key.name),
-            &key.at.file,
-            key.at.span.clone(),
-        );
-        if let Some(help) = suggestion(&key.name, self.fields) {
-            diagnostic = diagnostic.with_help(help);
-        } else if !self.fields.is_empty() {
-            diagnostic = diagnostic.with_help(format!("known keys: {}", one_of(self.fields)));
-        }
-        self.sink.diagnostics.borrow_mut().push(diagnostic);
+        record_unknown_key(self.sink, key, parent, self.fields);
     }
+}
+
+/// Records `key` (in the table at `parent`, whose known keys are `fields`) as unknown.
+pub(crate) fn record_unknown_key(sink: &Sink, key: &Key, parent: &str, fields: &[&str]) {
+    let parent = if parent.is_empty() {
+        String::new()
+    } else {
+        format!(" in `[{parent}]`")
+    };
+    let mut diagnostic = Diagnostic::error(
+        codes::UNKNOWN_KEY,
+        format!("unknown key `{}`{parent}", key.name),
+        &key.at.file,
+        key.at.span.clone(),
+    );
+    if let Some(help) = suggestion(&key.name, fields) {
+        diagnostic = diagnostic.with_help(help);
+    } else if !fields.is_empty() {
+        diagnostic = diagnostic.with_help(format!("known keys: {}", one_of(fields)));
+    }
+    sink.diagnostics.borrow_mut().push(diagnostic);
 }
 
 struct NamedExpected(&'static str);
@@ -708,6 +722,19 @@ mod tests {
         assert_eq!(unknown[1].message, "unknown key `next` in `[kind]`");
         assert_eq!(unknown[2].message, "unknown key `evry` in `[inner]`");
         assert_eq!(unknown[2].help.as_deref(), Some("did you mean `every`?"));
+    }
+
+    #[test]
+    fn short_keys_with_swapped_letters_get_a_suggestion() {
+        assert_eq!(
+            suggestion("kye", &["header", "key"]).as_deref(),
+            Some("did you mean `key`?")
+        );
+        assert_eq!(
+            suggestion("nmae", &["name"]).as_deref(),
+            Some("did you mean `name`?")
+        );
+        assert_eq!(suggestion("owner", &["description", "after"]), None);
     }
 
     #[test]

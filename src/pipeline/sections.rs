@@ -1,13 +1,14 @@
 //! Reading a pipeline file table by table, after reading it whole failed: serde stops
 //! at the first error, so each table (and each auth block) is read on its own to
-//! report the errors of the others as well.
+//! report the errors of the others as well. Unknown top-level keys are reported here
+//! too, as reading the whole file may have stopped before them.
 
 use std::collections::BTreeMap;
 
 use serde::de::DeserializeOwned;
 
 use super::auth::Auth;
-use super::de::{Sink, read};
+use super::de::{Sink, read, record_unknown_key};
 use super::destination::Destination;
 use super::model::{MappingSection, Notify, PipelineSection, Schedule, Sync, Webhook};
 use super::source::Source;
@@ -15,7 +16,23 @@ use super::tree::Node;
 use super::vars::VarValue;
 use crate::diagnostic::Diagnostic;
 
-/// The first error of each top-level table of `root`.
+/// The top-level keys, in the order of `PipelineFile`'s fields.
+const TABLES: &[&str] = &[
+    "extends",
+    "pipeline",
+    "schedule",
+    "vars",
+    "auth",
+    "source",
+    "destination",
+    "sync",
+    "mapping",
+    "webhook",
+    "notify",
+];
+
+/// The first error of each top-level table of `root`; unknown top-level keys go to
+/// `sink`.
 pub(crate) fn read_sections(root: &Node, sink: &Sink) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
     for (key, node) in root.entries() {
@@ -38,7 +55,7 @@ pub(crate) fn read_sections(root: &Node, sink: &Sink) -> Vec<Diagnostic> {
                     one(first::<Auth>(value, &path, sink));
                 }
             }
-            _ => {}
+            _ => record_unknown_key(sink, key, "", TABLES),
         }
     }
     errors
