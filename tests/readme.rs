@@ -1,5 +1,6 @@
-//! README.md must tell the truth: its function reference and its list of diagnostic
-//! codes are exactly what the registry and `codes::ALL` hold. `SLUICE_BLESS=1` rewrites
+//! README.md must tell the truth: its function reference and its lists of diagnostic
+//! codes (mapping, pipeline, script) are exactly what the registry and each
+//! `codes::ALL` hold. `SLUICE_BLESS=1` rewrites
 //! the generated parts.
 
 use std::path::Path;
@@ -26,6 +27,20 @@ fn readme_reference_matches_the_registry() {
     let readme = std::fs::read_to_string(&path).expect("README.md is readable");
     let updated = replace_between(&readme, "functions", &reference::functions_markdown())
         .and_then(|t| replace_between(&t, "codes", &reference::codes_markdown()))
+        .and_then(|t| {
+            replace_between(
+                &t,
+                "pipeline-codes",
+                &reference::code_table(sluice::pipeline::codes::ALL),
+            )
+        })
+        .and_then(|t| {
+            replace_between(
+                &t,
+                "script-codes",
+                &reference::code_table(sluice::script::codes::ALL),
+            )
+        })
         .unwrap_or_else(|e| panic!("{e}"));
     if updated != readme {
         if std::env::var_os("SLUICE_BLESS").is_some() {

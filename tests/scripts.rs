@@ -344,13 +344,3 @@ fn sluice_map_offers_the_standard_script_functions() {
     );
     assert!(stderr.contains("is not a Dutch postcode"), "{stderr}");
 }
-
-#[test]
-fn the_readme_lists_every_script_code() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
-        .expect("README.md");
-    for (code, meaning) in codes::ALL {
-        let row = format!("| {code} | {meaning} |");
-        assert!(readme.contains(&row), "README.md lacks `{row}`");
-    }
-}

@@ -34,8 +34,14 @@ pub fn functions_markdown() -> String {
 
 /// The diagnostic codes, as a Markdown table.
 pub fn codes_markdown() -> String {
+    code_table(codes::ALL)
+}
+
+/// A list of (code, meaning) as a Markdown table; also used for the pipeline (`P`) and
+/// script (`S`) codes.
+pub fn code_table(codes: &[(&str, &str)]) -> String {
     let mut out = String::from("\n| code | meaning |\n|---|---|\n");
-    for (code, meaning) in codes::ALL {
+    for (code, meaning) in codes {
         let _ = writeln!(out, "| {code} | {} |", meaning.replace('|', "\\|"));
     }
     out
