@@ -348,7 +348,6 @@ fn each_table_reports_its_own_first_error() {
                 6,
                 "unknown value \"always\" for `notify.on`; expected one of `any`, `error`, `never`",
             ),
-            ("P004", 14, 1, "missing key `path` in `[webhook]`"),
             ("P002", 15, 1, "unknown key `pth` in `[webhook]`"),
         ],
         None,
