@@ -2,15 +2,16 @@
 //! `after` has no cycle (pipelines waiting for each other would never run).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::pipeline::{Pipeline, codes};
 
-/// The problems between `pipelines`. A name in `after` also counts as known when a
-/// pipeline file of that name sits next to the file that names it (so that one file
-/// can be validated on its own).
-pub(crate) fn check(pipelines: &[Pipeline]) -> Vec<Diagnostic> {
+/// The problems between `pipelines`, loaded from some of `files` (those with errors
+/// did not load, but their names are still pipelines). A name in `after` also counts
+/// as known when a pipeline file of that name sits next to the file that names it (so
+/// that one file can be validated on its own).
+pub(crate) fn check(pipelines: &[Pipeline], files: &[PathBuf]) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     let mut by_name: BTreeMap<&str, &Pipeline> = BTreeMap::new();
     for pipeline in pipelines {
@@ -27,9 +28,16 @@ pub(crate) fn check(pipelines: &[Pipeline]) -> Vec<Diagnostic> {
             by_name.insert(&pipeline.name, pipeline);
         }
     }
+    let mut names: BTreeSet<String> = by_name.keys().map(|n| n.to_string()).collect();
+    names.extend(
+        files
+            .iter()
+            .filter_map(|f| f.file_stem())
+            .map(|s| s.to_string_lossy().into_owned()),
+    );
     for pipeline in pipelines {
         for after in &pipeline.references.after {
-            if by_name.contains_key(after.name.as_str()) || sibling_exists(pipeline, &after.name) {
+            if names.contains(&after.name) || sibling_exists(pipeline, &after.name) {
                 continue;
             }
             let message = format!("`after` names `{}`, which is not a pipeline", after.name);
@@ -40,7 +48,7 @@ pub(crate) fn check(pipelines: &[Pipeline]) -> Vec<Diagnostic> {
                 after.at.span.clone(),
             )
             .with_label("no pipeline of this name");
-            if let Some(name) = did_you_mean(&after.name, by_name.keys().copied()) {
+            if let Some(name) = did_you_mean(&after.name, names.iter().map(String::as_str)) {
                 diagnostic = diagnostic.with_help(format!("did you mean `{name}`?"));
             }
             diagnostics.push(diagnostic);

@@ -49,7 +49,7 @@ impl Catalog {
                 loaded.push(pipeline);
             }
         }
-        catalog.diagnostics.extend(graph::check(&loaded));
+        catalog.diagnostics.extend(graph::check(&loaded, files));
         for (prepared, problems) in parallel_map(loaded, |pipeline| prepare(pipeline, toolkit)) {
             catalog.diagnostics.extend(problems);
             if let Some(prepared) = prepared {
