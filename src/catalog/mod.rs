@@ -12,7 +12,7 @@ mod graph;
 mod prepare;
 mod toolkit;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -59,6 +59,18 @@ impl Catalog {
             }
         }
         diagnostic::sort(&mut catalog.diagnostics);
+        // A file that several pipelines use (a mapping, a script) is compiled for each of
+        // them: its problems are listed once.
+        let mut seen = BTreeSet::new();
+        catalog.diagnostics.retain(|d| {
+            seen.insert((
+                d.file.name.clone(),
+                d.span.start,
+                d.span.end,
+                d.code,
+                d.message.clone(),
+            ))
+        });
         catalog
     }
 
