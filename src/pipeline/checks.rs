@@ -210,7 +210,7 @@ impl Checker<'_> {
                 if f.format().is_none() {
                     self.no_format("source");
                 }
-                if f.after_read == AfterRead::Move && f.move_to.is_none() {
+                if f.after_read == AfterRead::Move(None) && f.move_to.is_none() {
                     self.push(
                         codes::REQUIRES,
                         "`after_read = \"move\"` needs `move_to`".to_string(),

@@ -37,8 +37,13 @@ impl Destination {
 #[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct FileDestination {
-    /// The file written, relative to the pipeline file.
+    /// The file written, relative to the pipeline file. `{date}`, `{time}` and
+    /// `{datetime}` are filled with the run's start (in the schedule's time zone).
     pub path: String,
+    /// CSV: the field separator, one character (default `,`).
+    pub delimiter: Option<char>,
+    /// XLSX: the sheet name (default `records`).
+    pub sheet: Option<String>,
     /// The format; inferred from the extension when absent.
     pub format: Option<FileFormat>,
     /// The field that identifies a record in the file.

@@ -41,7 +41,7 @@ pub use resolved::{InlineMapping, Mapping, Pipeline, Reference, References};
 pub use schema::json_schema;
 pub use secret::Secret;
 pub use source::{
-    AfterRead, CursorParams, FileFormat, FileSource, HttpSource, Incremental, NextUrlParams,
+    AfterRead, CursorParams, Encoding, FileFormat, FileIncremental, FileSource, HttpSource, Incremental, NextUrlParams,
     PageParams, Paginate, ReadMethod, Source,
 };
 pub use template::{HttpUrl, Template, UrlTemplate};

@@ -45,11 +45,32 @@ pub struct FileSource {
     pub id: String,
     /// Where the list of records sits in a JSON or XML document (`data.items`).
     pub records: Option<String>,
-    /// What happens to a file once it has been read completely.
+    /// What happens to a file once all its records were written: `"keep"`, `"delete"`,
+    /// `"move"` (to `move_to`) or `"move:DIR"`.
     #[serde(default)]
+    #[schemars(with = "String")]
     pub after_read: AfterRead,
     /// The folder files are moved to with `after_read = "move"`.
     pub move_to: Option<String>,
+    /// A folder that files which cannot be read are moved to (they are reported, and
+    /// the other files go on). Without it they stay where they are.
+    pub reject_dir: Option<String>,
+    /// CSV: the field separator, one character (default `,`).
+    pub delimiter: Option<char>,
+    /// CSV and sheets: whether the first row holds the field names (default true).
+    #[serde(default = "yes")]
+    pub header: bool,
+    /// CSV: the text encoding (default UTF-8).
+    #[serde(default)]
+    pub encoding: Encoding,
+    /// XLSX/XLS: the sheet to read (default the first).
+    pub sheet: Option<String>,
+    /// Incremental mode: only records whose `field` is past the saved cursor.
+    pub incremental: Option<FileIncremental>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl FileSource {
@@ -57,6 +78,35 @@ impl FileSource {
     pub fn format(&self) -> Option<FileFormat> {
         self.format.or_else(|| FileFormat::from_path(&self.path))
     }
+
+    /// The folder read files are moved to, if they are moved.
+    pub fn move_dir(&self) -> Option<&str> {
+        match &self.after_read {
+            AfterRead::Move(Some(dir)) => Some(dir),
+            AfterRead::Move(None) => self.move_to.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// Text encodings of CSV files.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Encoding {
+    #[default]
+    #[serde(rename = "utf-8", alias = "utf8")]
+    Utf8,
+    #[serde(rename = "latin-1", alias = "latin1", alias = "iso-8859-1")]
+    Latin1,
+}
+
+/// `incremental = { field = "updated_at" }` of a file source.
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct FileIncremental {
+    /// The record field that holds the change time (or a growing number); its largest
+    /// value is the cursor.
+    pub field: String,
 }
 
 /// File formats.
@@ -86,16 +136,34 @@ impl FileFormat {
 }
 
 /// What happens to a source file once it has been read.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum AfterRead {
     /// Leave it (its records are recognised as unchanged next time).
     #[default]
     Keep,
     /// Delete it.
     Delete,
-    /// Move it to `move_to`.
-    Move,
+    /// Move it to a folder: the one given (`"move:DIR"`), else `move_to`.
+    Move(Option<String>),
+}
+
+impl<'de> Deserialize<'de> for AfterRead {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<AfterRead, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        match text.as_str() {
+            "keep" => Ok(AfterRead::Keep),
+            "delete" => Ok(AfterRead::Delete),
+            "move" => Ok(AfterRead::Move(None)),
+            _ => match text.strip_prefix("move:") {
+                Some(dir) if !dir.trim().is_empty() => {
+                    Ok(AfterRead::Move(Some(dir.trim().to_string())))
+                }
+                _ => Err(serde::de::Error::custom(format!(
+                    "expected \"keep\", \"delete\", \"move\" or \"move:FOLDER\", found {text:?}"
+                ))),
+            },
+        }
+    }
 }
 
 /// `type = "http"`.
