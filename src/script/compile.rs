@@ -84,9 +84,26 @@ pub(crate) fn parse_diagnostic(origin: &Origin, error: &ParseError) -> Diagnosti
             name.len(),
             None,
         ),
+        ParseErrorType::MissingToken(token, description) => (
+            codes::SYNTAX,
+            format!("expected `{token}` {description}"),
+            1,
+            None,
+        ),
         other => (codes::SYNTAX, other.to_string(), 1, None),
     };
-    let start = start_of(origin, *position);
+    let mut start = start_of(origin, *position);
+    let mut width = width;
+    if let ParseErrorType::MissingToken(..) = kind.as_ref() {
+        // Rhai places a missing token at the token after it, often on the next line; the
+        // caret goes right after the text that lacks it.
+        let before = &origin.file.text[origin.offset.min(start)..start];
+        let gap = before.len() - before.trim_end().len();
+        if gap > 0 {
+            start -= gap;
+            width = 0;
+        }
+    }
     let end = (start + width).min(origin.file.text.len());
     let diagnostic = Diagnostic::error(code, message, &origin.file, start..end);
     match help {

@@ -159,6 +159,14 @@ fn syntax_errors_point_at_line_and_column() {
 }
 
 #[test]
+fn a_missing_semicolon_is_shown_where_it_is_missing() {
+    let d = compile_error("fn f(a) {\n    let b = a + 1\n    b * 2\n}\n");
+    assert_eq!(d.code, codes::SYNTAX);
+    assert_eq!(d.message, "expected `;` to terminate this statement");
+    assert_eq!(d.line_col(), (2, 18));
+}
+
+#[test]
 fn positions_count_characters_not_bytes() {
     let d = compile_error("let a = \"é\"; b");
     assert_eq!(d.code, codes::UNKNOWN_VARIABLE);
