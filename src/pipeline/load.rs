@@ -233,12 +233,14 @@ fn parse(file: &Arc<SourceFile>, out: &mut Vec<Diagnostic>) -> Option<Node> {
         let line = file.line_col(span.start).0;
         if !lines.contains(&line) {
             lines.push(line);
-            out.push(Diagnostic::error(
-                codes::SYNTAX,
-                error.message().trim(),
-                file,
-                span,
-            ));
+            let mut message = error.message().trim().to_string();
+            // The TOML parser does not name the key it found twice.
+            if message == "duplicate key"
+                && let Some(key) = file.text.get(span.clone())
+            {
+                message = format!("duplicate key `{key}`");
+            }
+            out.push(Diagnostic::error(codes::SYNTAX, message, file, span));
         }
     }
     None
@@ -476,6 +478,15 @@ mod tests {
                 "unknown key `destinaton`"
             ]
         );
+    }
+
+    #[test]
+    fn a_duplicate_key_is_named() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let loaded = load_text(dir.path(), "[sync]\nmode = \"full\"\nmode = \"full\"\n");
+        assert_eq!(loaded.diagnostics.len(), 1, "{:?}", loaded.diagnostics);
+        assert_eq!(loaded.diagnostics[0].message, "duplicate key `mode`");
+        assert_eq!(loaded.diagnostics[0].line_col(), (3, 1));
     }
 
     #[test]
