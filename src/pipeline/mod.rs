@@ -41,8 +41,8 @@ pub use resolved::{InlineMapping, Mapping, Pipeline, Reference, References};
 pub use schema::json_schema;
 pub use secret::Secret;
 pub use source::{
-    AfterRead, CursorParams, Encoding, FileFormat, FileIncremental, FileSource, HttpSource, Incremental, NextUrlParams,
-    PageParams, Paginate, ReadMethod, Source,
+    AfterRead, CursorParams, Encoding, FileFormat, FileIncremental, FileSource, HttpSource,
+    Incremental, NextUrlParams, PageParams, Paginate, ReadMethod, Source,
 };
 pub use template::{HttpUrl, Template, UrlTemplate};
 pub use tree::Located;
