@@ -7,4 +7,6 @@ pub mod files;
 pub mod formats;
 pub mod mapping;
 pub mod pipeline;
+pub mod report;
 pub mod script;
+pub mod state;

@@ -1,0 +1,200 @@
+//! The sync state: one redb file (by default `./.sluice/state.redb`) holding, per
+//! pipeline, the cursor and run history, per record the destination id and the
+//! fingerprint of the value last written, run reports, and failed records waiting for a
+//! retry. This module is the only place that opens redb transactions; every call is
+//! blocking (async callers use `spawn_blocking`) and every write is durable when it
+//! returns.
+//!
+//! Layout and encodings: `tables.rs`. Records and commits: `records.rs`. Runs and
+//! reports: `runs.rs`.
+
+mod error;
+mod model;
+mod reader;
+mod records;
+mod runs;
+mod tables;
+#[cfg(test)]
+mod tests;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use redb::{
+    Database, DatabaseError, Durability, ReadTransaction, ReadableDatabase, ReadableTable,
+    TableError, WriteTransaction,
+};
+
+use error::Fail;
+pub use error::StateError;
+pub use model::{Commit, FailedRecord, PipelineState, RecordState, RunTicket};
+pub use reader::StateReader;
+use tables::{
+    FAILED, META, PIPELINES, RECORDS, REPORTS, RUN_IDS, RUN_SEQ, SCHEMA_KEY, SCHEMA_VERSION,
+    from_json, to_json,
+};
+
+/// The open state file. One per file: a second open, from this process or another, is
+/// refused with [`StateError::InUse`]. `State` is `Send + Sync`; share it in an `Arc`.
+/// Writes are serialized by redb (one write transaction at a time; others wait).
+pub struct State {
+    db: Database,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State").field("path", &self.path).finish()
+    }
+}
+
+impl State {
+    /// Opens the state file at `path`, creating it (and its folders) when missing.
+    /// Refuses a file in use by another `State` and a file written with a newer schema.
+    pub fn open(path: &Path) -> Result<State, StateError> {
+        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs::create_dir_all(folder).map_err(|source| StateError::CreateFolder {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        }
+        let db = match Database::create(path) {
+            Ok(db) => db,
+            Err(DatabaseError::DatabaseAlreadyOpen) => {
+                return Err(StateError::InUse {
+                    path: path.to_path_buf(),
+                });
+            }
+            Err(source) => {
+                return Err(StateError::Open {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        let state = State {
+            db,
+            path: path.to_path_buf(),
+        };
+        state.prepare()?;
+        Ok(state)
+    }
+
+    /// The file this state lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Checks the schema version; on a new file writes it and creates every table.
+    fn prepare(&self) -> Result<(), StateError> {
+        let found = self.read(|txn| match txn.open_table(META) {
+            Ok(meta) => Ok(meta.get(SCHEMA_KEY)?.map(|v| v.value())),
+            Err(TableError::TableDoesNotExist(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        })?;
+        match found {
+            Some(SCHEMA_VERSION) => Ok(()),
+            Some(found) if found > SCHEMA_VERSION => Err(StateError::NewerSchema {
+                path: self.path.clone(),
+                found,
+                supported: SCHEMA_VERSION,
+            }),
+            // Older layouts would be migrated here; version 1 is the first.
+            Some(_) | None => self.write(|txn| {
+                txn.open_table(META)?.insert(SCHEMA_KEY, SCHEMA_VERSION)?;
+                txn.open_table(PIPELINES)?;
+                txn.open_table(RUN_SEQ)?;
+                txn.open_table(RUN_IDS)?;
+                txn.open_table(REPORTS)?;
+                txn.open_table(RECORDS)?;
+                txn.open_table(FAILED)?;
+                Ok(())
+            }),
+        }
+    }
+
+    /// What the store knows of a pipeline; the default for one it has never seen.
+    pub fn pipeline(&self, name: &str) -> Result<PipelineState, StateError> {
+        self.read(|txn| load_pipeline(&txn.open_table(PIPELINES)?, name))
+    }
+
+    /// Every pipeline that has state (a finished run or a saved cursor), by name.
+    pub fn pipelines(&self) -> Result<Vec<(String, PipelineState)>, StateError> {
+        self.read(|txn| {
+            let table = txn.open_table(PIPELINES)?;
+            let mut out = Vec::new();
+            for entry in table.iter()? {
+                let (name, value) = entry?;
+                let name = name.value().to_string();
+                let state = from_json(|| format!("state of pipeline `{name}`"), value.value())?;
+                out.push((name, state));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Forgets a pipeline's cursor, so its next incremental run reads everything.
+    pub fn reset_cursor(&self, pipeline: &str) -> Result<(), StateError> {
+        self.write(|txn| update_pipeline(txn, pipeline, |state| state.cursor = None))
+    }
+
+    /// A read snapshot for fast per-record lookups during a run. It sees the state as it
+    /// was when it was taken, not later commits.
+    pub fn reader(&self) -> Result<StateReader, StateError> {
+        self.read(|txn| Ok(txn.open_table(RECORDS)?))
+            .map(|records| StateReader::new(records, self.path.clone()))
+    }
+
+    /// Runs `work` in a read transaction.
+    fn read<T>(
+        &self,
+        work: impl FnOnce(&ReadTransaction) -> Result<T, Fail>,
+    ) -> Result<T, StateError> {
+        let run = || {
+            let txn = self.db.begin_read()?;
+            work(&txn)
+        };
+        run().map_err(|f| f.at(self.path.clone()))
+    }
+
+    /// Runs `work` in one write transaction, committed durably when `work` succeeds and
+    /// dropped (nothing written) when it fails.
+    fn write<T>(
+        &self,
+        work: impl FnOnce(&WriteTransaction) -> Result<T, Fail>,
+    ) -> Result<T, StateError> {
+        let run = || {
+            let mut txn = self.db.begin_write()?;
+            txn.set_durability(Durability::Immediate)?;
+            let out = work(&txn)?;
+            txn.commit()?;
+            Ok(out)
+        };
+        run().map_err(|f: Fail| f.at(self.path.clone()))
+    }
+}
+
+/// A pipeline's state from the `PIPELINES` table, the default when absent.
+fn load_pipeline(
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+    name: &str,
+) -> Result<PipelineState, Fail> {
+    match table.get(name)? {
+        Some(value) => from_json(|| format!("state of pipeline `{name}`"), value.value()),
+        None => Ok(PipelineState::default()),
+    }
+}
+
+/// Changes a pipeline's state inside a write transaction.
+fn update_pipeline(
+    txn: &WriteTransaction,
+    name: &str,
+    change: impl FnOnce(&mut PipelineState),
+) -> Result<(), Fail> {
+    let mut table = txn.open_table(PIPELINES)?;
+    let mut state = load_pipeline(&table, name)?;
+    change(&mut state);
+    let bytes = to_json("pipeline state", &state)?;
+    table.insert(name, bytes.as_slice())?;
+    Ok(())
+}

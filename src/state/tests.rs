@@ -1,0 +1,152 @@
+//! Unit tests of the store's internals: the schema version, in-place seen bumps,
+//! snapshots. The public behaviour is tested in tests/state.rs.
+
+use redb::{Database, ReadableDatabase};
+
+use super::tables::{META, RECORDS, SCHEMA_KEY, SCHEMA_VERSION};
+use super::*;
+
+fn record(fp: u8, seen: u64) -> RecordState {
+    RecordState {
+        dest_id: Some(format!("d{fp}")),
+        fingerprint: [fp; 16],
+        last_seen_run: seen,
+    }
+}
+
+#[test]
+fn a_new_file_gets_the_schema_version_and_every_table() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("nested/folders/state.redb");
+    let state = State::open(&path).expect("opens");
+    assert_eq!(state.path(), path);
+    let version = state
+        .read(|txn| Ok(txn.open_table(META)?.get(SCHEMA_KEY)?.map(|v| v.value())))
+        .expect("reads");
+    assert_eq!(version, Some(SCHEMA_VERSION));
+    let tables = state
+        .read(|txn| {
+            Ok(txn
+                .list_tables()?
+                .map(|t| redb::TableHandle::name(&t).to_string())
+                .collect::<Vec<_>>())
+        })
+        .expect("lists");
+    for table in [
+        "meta",
+        "pipelines",
+        "run_seq",
+        "run_ids",
+        "reports",
+        "records",
+        "failed",
+    ] {
+        assert!(
+            tables.iter().any(|t| t == table),
+            "{table} missing: {tables:?}"
+        );
+    }
+}
+
+#[test]
+fn an_older_file_without_meta_is_given_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.redb");
+    drop(Database::create(&path).expect("creates"));
+    drop(State::open(&path).expect("opens"));
+    let db = Database::create(&path).expect("reopens");
+    let txn = db.begin_read().expect("reads");
+    let meta = txn.open_table(META).expect("meta exists");
+    assert_eq!(
+        meta.get(SCHEMA_KEY).expect("reads").map(|v| v.value()),
+        Some(SCHEMA_VERSION)
+    );
+}
+
+#[test]
+fn seen_rewrites_only_the_run_number_in_place() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = State::open(&dir.path().join("s.redb")).expect("opens");
+    let batch = Commit {
+        records: vec![("a".into(), record(1, 1)), ("b".into(), record(2, 1))],
+        ..Commit::default()
+    };
+    state.commit("p", &batch).expect("commits");
+    let seen = Commit {
+        seen: vec!["b".into(), "missing".into(), "a".into()],
+        seen_run: 9,
+        ..Commit::default()
+    };
+    state.commit("p", &seen).expect("commits");
+    let reader = state.reader().expect("reader");
+    assert_eq!(reader.record("p", "a").expect("reads"), Some(record(1, 9)));
+    assert_eq!(reader.record("p", "b").expect("reads"), Some(record(2, 9)));
+    // an unknown id is passed over, not created
+    assert_eq!(reader.record("p", "missing").expect("reads"), None);
+    assert_eq!(state.record_count("p").expect("counts"), 2);
+}
+
+#[test]
+fn a_reader_is_a_snapshot() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = State::open(&dir.path().join("s.redb")).expect("opens");
+    let before = state.reader().expect("reader");
+    let batch = Commit {
+        records: vec![("a".into(), record(1, 1))],
+        ..Commit::default()
+    };
+    state.commit("p", &batch).expect("commits");
+    assert_eq!(before.record("p", "a").expect("reads"), None);
+    assert_eq!(
+        state
+            .reader()
+            .expect("reader")
+            .record("p", "a")
+            .expect("reads"),
+        Some(record(1, 1))
+    );
+}
+
+#[test]
+fn a_damaged_record_is_reported_with_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("s.redb");
+    let state = State::open(&path).expect("opens");
+    state
+        .write(|txn| {
+            txn.open_table(RECORDS)?
+                .insert(("p", "bad"), [1u8, 2, 3].as_slice())?;
+            Ok(())
+        })
+        .expect("writes");
+    let err = state
+        .reader()
+        .expect("reader")
+        .record("p", "bad")
+        .expect_err("damaged");
+    let message = err.to_string();
+    assert!(message.contains(&path.display().to_string()), "{message}");
+    assert!(
+        message.contains("record `bad` of pipeline `p`"),
+        "{message}"
+    );
+    assert!(matches!(err, StateError::Damaged { .. }));
+    let seen = Commit {
+        seen: vec!["bad".into()],
+        seen_run: 2,
+        ..Commit::default()
+    };
+    assert!(matches!(
+        state.commit("p", &seen),
+        Err(StateError::Damaged { .. })
+    ));
+    assert!(state.unseen("p", 5).is_err());
+}
+
+#[test]
+fn state_and_reader_are_send_and_sync() {
+    fn both<T: Send + Sync>() {}
+    both::<State>();
+    both::<StateReader>();
+    both::<StateError>();
+}
