@@ -59,7 +59,7 @@ impl FileSource {
     }
 }
 
-/// File formats.
+/// File formats (`xls`, the older Excel format, is read only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FileFormat {
@@ -68,6 +68,7 @@ pub enum FileFormat {
     Csv,
     Xml,
     Xlsx,
+    Xls,
 }
 
 impl FileFormat {
@@ -80,6 +81,7 @@ impl FileFormat {
             "csv" => FileFormat::Csv,
             "xml" => FileFormat::Xml,
             "xlsx" => FileFormat::Xlsx,
+            "xls" => FileFormat::Xls,
             _ => return None,
         })
     }
@@ -221,6 +223,7 @@ mod tests {
             FileFormat::from_path("inbox/*.xlsx"),
             Some(FileFormat::Xlsx)
         );
+        assert_eq!(FileFormat::from_path("old.xls"), Some(FileFormat::Xls));
         assert_eq!(FileFormat::from_path("inbox/*"), None);
         assert_eq!(FileFormat::from_path("data.txt"), None);
     }
