@@ -23,8 +23,11 @@ impl fmt::Display for ReadError {
 }
 
 /// What the callback wants next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
+    /// Go on with the next record.
     Continue,
+    /// Stop reading; the reader returns without reading further.
     Stop,
 }
 
@@ -51,7 +54,7 @@ pub fn read_records<R: BufRead>(
     if first == b'[' {
         read_array(input, each)
     } else {
-        read_lines(input, &mut each)
+        read_lines(input, |_, record| each(record))
     }
 }
 
@@ -59,10 +62,7 @@ fn read_array<R: BufRead>(
     input: R,
     mut each: impl FnMut(Result<Value, ReadError>) -> Flow,
 ) -> std::io::Result<()> {
-    let mut deserializer = serde_json::Deserializer::from_reader(input);
-    let result = deserializer.deserialize_seq(EachElement { each: &mut each });
-    let result = result.and_then(|()| deserializer.end());
-    match result {
+    match stream_array(input, |value| each(Ok(value))) {
         Ok(()) => Ok(()),
         Err(e) if e.is_io() => Err(std::io::Error::other(e)),
         Err(e) => {
@@ -75,9 +75,24 @@ fn read_array<R: BufRead>(
     }
 }
 
-fn read_lines<R: BufRead>(
+/// Streams the elements of the JSON array `input` holds (white space around it is
+/// allowed, nothing else) to `each`. A syntax error ends the read: an array cannot be
+/// resumed after one.
+pub fn stream_array<R: BufRead>(
+    input: R,
+    mut each: impl FnMut(Value) -> Flow,
+) -> Result<(), serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_reader(input);
+    deserializer.deserialize_seq(EachElement { each: &mut each })?;
+    deserializer.end()
+}
+
+/// Reads one record per line (a record may span lines) and calls `each` with the line
+/// the record starts on and the record, or the error of a record that cannot be parsed;
+/// reading goes on with the next line.
+pub fn read_lines<R: BufRead>(
     mut input: R,
-    each: &mut impl FnMut(Result<Value, ReadError>) -> Flow,
+    mut each: impl FnMut(usize, Result<Value, ReadError>) -> Flow,
 ) -> std::io::Result<()> {
     let mut line = String::new();
     let mut pending = String::new();
@@ -97,17 +112,20 @@ fn read_lines<R: BufRead>(
             // The common case: one record on one line, parsed without copying.
             match serde_json::from_str::<Value>(&line) {
                 Ok(value) => {
-                    if let Flow::Stop = each(Ok(value)) {
+                    if let Flow::Stop = each(start_line, Ok(value)) {
                         return Ok(());
                     }
                     continue;
                 }
                 Err(e) if e.is_eof() => pending.push_str(&line),
                 Err(e) => {
-                    if let Flow::Stop = each(Err(ReadError {
-                        line: start_line,
-                        message: format!("invalid JSON: {e}"),
-                    })) {
+                    if let Flow::Stop = each(
+                        start_line,
+                        Err(ReadError {
+                            line: start_line,
+                            message: format!("invalid JSON: {e}"),
+                        }),
+                    ) {
                         return Ok(());
                     }
                 }
@@ -123,17 +141,20 @@ fn read_lines<R: BufRead>(
                     message: format!("invalid JSON: {e}"),
                 });
                 pending.clear();
-                if let Flow::Stop = each(record) {
+                if let Flow::Stop = each(start_line, record) {
                     return Ok(());
                 }
             }
         }
     }
     if !pending.trim().is_empty() {
-        each(Err(ReadError {
-            line: start_line,
-            message: "the input ends inside a record".to_string(),
-        }));
+        each(
+            start_line,
+            Err(ReadError {
+                line: start_line,
+                message: "the input ends inside a record".to_string(),
+            }),
+        );
     }
     Ok(())
 }
@@ -143,7 +164,7 @@ struct EachElement<'f, F> {
     each: &'f mut F,
 }
 
-impl<'de, F: FnMut(Result<Value, ReadError>) -> Flow> Visitor<'de> for EachElement<'_, F> {
+impl<'de, F: FnMut(Value) -> Flow> Visitor<'de> for EachElement<'_, F> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -152,7 +173,7 @@ impl<'de, F: FnMut(Result<Value, ReadError>) -> Flow> Visitor<'de> for EachEleme
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(value) = seq.next_element_seed(ValueSeed)? {
-            if let Flow::Stop = (self.each)(Ok(value)) {
+            if let Flow::Stop = (self.each)(value) {
                 // Drain the rest without keeping it, so the array still parses to its end.
                 while seq.next_element::<de::IgnoredAny>()?.is_some() {}
                 return Ok(());

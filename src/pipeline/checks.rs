@@ -258,7 +258,7 @@ impl Checker<'_> {
             codes::REQUIRES,
             "the file format cannot be told from the path's extension".to_string(),
             self.at(&[section, "path"]),
-            Some("add `format = \"json\"` (or ndjson, csv, xml, xlsx)".to_string()),
+            Some("add `format = \"json\"` (or ndjson, csv, xml, xlsx, xls)".to_string()),
         );
     }
 

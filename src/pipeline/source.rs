@@ -109,7 +109,7 @@ pub struct FileIncremental {
     pub field: String,
 }
 
-/// File formats.
+/// File formats (`xls`, the older Excel format, is read only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FileFormat {
@@ -118,6 +118,7 @@ pub enum FileFormat {
     Csv,
     Xml,
     Xlsx,
+    Xls,
 }
 
 impl FileFormat {
@@ -130,6 +131,7 @@ impl FileFormat {
             "csv" => FileFormat::Csv,
             "xml" => FileFormat::Xml,
             "xlsx" => FileFormat::Xlsx,
+            "xls" => FileFormat::Xls,
             _ => return None,
         })
     }
@@ -289,6 +291,7 @@ mod tests {
             FileFormat::from_path("inbox/*.xlsx"),
             Some(FileFormat::Xlsx)
         );
+        assert_eq!(FileFormat::from_path("old.xls"), Some(FileFormat::Xls));
         assert_eq!(FileFormat::from_path("inbox/*"), None);
         assert_eq!(FileFormat::from_path("data.txt"), None);
     }
