@@ -3,6 +3,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod diagnostic;
+pub mod engine;
 pub mod files;
 pub mod formats;
 pub mod mapping;

@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand};
 
 use crate::diagnostic::Diagnostic;
 
+mod history;
 mod map;
+mod preview;
+mod project;
+mod run;
 mod schema;
 mod validate;
 
@@ -28,6 +32,15 @@ pub struct Cli {
         value_name = "DIR"
     )]
     pipelines: PathBuf,
+    /// The state file (cursors, record fingerprints, run reports).
+    #[arg(
+        long,
+        global = true,
+        env = "SLUICE_STATE",
+        default_value = ".sluice/state.redb",
+        value_name = "FILE"
+    )]
+    state: PathBuf,
     #[command(subcommand)]
     command: Command,
 }
@@ -42,6 +55,16 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Print the JSON Schema of pipeline files (for editor completion and checks).
     Schema,
+    /// Run a pipeline once: read, filter, map, compare with state, write what changed.
+    Run(run::RunArgs),
+    /// Preview a run: read, filter, map and compare, writing nothing anywhere.
+    DryRun(run::DryRunArgs),
+    /// List a pipeline's past runs, newest first.
+    History(history::HistoryArgs),
+    /// Show the report of one run.
+    Report(history::ReportArgs),
+    /// Show each pipeline's last run and cursor.
+    Status,
 }
 
 /// Exit codes.
@@ -62,6 +85,11 @@ pub fn main() -> ExitCode {
         Command::Map(args) => map::run(args),
         Command::Validate(args) => validate::run(args, &cli.pipelines),
         Command::Schema => schema::run(),
+        Command::Run(args) => run::run(args, &cli.pipelines, &cli.state),
+        Command::DryRun(args) => run::dry_run(args, &cli.pipelines, &cli.state),
+        Command::History(args) => history::history(args, &cli.state),
+        Command::Report(args) => history::report(args, &cli.state),
+        Command::Status => history::status(&cli.state),
     };
     ExitCode::from(code)
 }

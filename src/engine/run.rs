@@ -1,0 +1,652 @@
+//! One run of one pipeline, top to bottom.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use chrono::Utc;
+use serde_json::Value;
+
+use super::EngineError;
+use super::cursor;
+use super::destination::{Change, Destination, FileDestinationWriter};
+use super::identity::{fingerprint, id_hash, lookup, source_id, without_empty};
+use super::preview::{Preview, Rejected, Sample};
+use super::source::{FileSourceReader, Item, Source, Unit};
+use crate::catalog::Prepared;
+use crate::formats::Flow;
+use crate::mapping::Outcome;
+use crate::pipeline::{self, AfterRead, Deletes, EmptyFields, FileSource, SyncMode};
+use crate::report::{Counts, Problem, ProblemKind, Report, RunStatus, Trigger};
+use crate::state::{Commit, FailedRecord, RecordState, State, StateReader};
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub trigger: Trigger,
+    /// Read, map and compare, but write nothing anywhere.
+    pub dry_run: bool,
+    /// Ignore the incremental cursor (read everything).
+    pub full: bool,
+    /// Let a run delete more than `max_delete_fraction` of the known records.
+    pub allow_mass_delete: bool,
+    /// Stop reading after this many records.
+    pub limit: Option<u64>,
+    /// How many raw/mapped pairs a preview shows.
+    pub samples: usize,
+    /// How many reports to keep per pipeline.
+    pub keep_reports: usize,
+}
+
+impl Default for RunOptions {
+    fn default() -> RunOptions {
+        RunOptions {
+            trigger: Trigger::Manual,
+            dry_run: false,
+            full: false,
+            allow_mass_delete: false,
+            limit: None,
+            samples: 20,
+            keep_reports: 100,
+        }
+    }
+}
+
+/// Told how a run is going (for a progress bar).
+pub trait Progress {
+    fn update(&self, _counts: &Counts) {}
+}
+
+impl Progress for () {}
+
+/// The report, and for a dry run the preview.
+#[derive(Debug)]
+pub struct RunResult {
+    pub report: Report,
+    pub preview: Option<Preview>,
+}
+
+/// Record states are committed in batches of this many.
+const BATCH: usize = 2_000;
+/// A report lists at most this many problems (the counts stay exact).
+const MAX_PROBLEMS: usize = 10_000;
+
+/// Runs `prepared` once. `state` is `None` only for a dry run without a state file.
+pub fn run(
+    prepared: &Prepared,
+    state: Option<&State>,
+    options: &RunOptions,
+    progress: &dyn Progress,
+) -> Result<RunResult, EngineError> {
+    let pipeline = &prepared.pipeline;
+    let name = pipeline.name.as_str();
+    let started_at = Utc::now();
+    let base = pipeline
+        .path
+        .parent()
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let zone = pipeline
+        .schedule
+        .as_ref()
+        .and_then(|s| s.timezone.as_ref())
+        .map_or(chrono_tz::Tz::UTC, |z| z.0);
+
+    // The run's id and the saved cursor.
+    let live = match (options.dry_run, state) {
+        (false, Some(state)) => Some(state),
+        (false, None) => {
+            return Err(EngineError::Setup("a run needs the state store".into()));
+        }
+        (true, _) => None,
+    };
+    let ticket = match live {
+        Some(state) => Some(state.begin_run(name)?),
+        None => None,
+    };
+    let run_id = ticket
+        .as_ref()
+        .map_or_else(|| format!("{name}-dry-run"), |t| t.run_id.clone());
+    let seq = ticket.as_ref().map_or(u64::MAX, |t| t.seq);
+    let incremental = pipeline.sync.mode == SyncMode::Incremental;
+    let saved_cursor = match (state, incremental && !options.full) {
+        (Some(state), true) => state.pipeline(name)?.cursor,
+        _ => None,
+    };
+    let reader = state.map(State::reader).transpose()?;
+
+    // Connectors.
+    let (mut source, file_source): (Box<dyn Source>, Option<&FileSource>) = match &pipeline.source {
+        pipeline::Source::File(config) => {
+            (Box::new(FileSourceReader::new(config, &base)), Some(config))
+        }
+        other => {
+            return Err(EngineError::Setup(format!(
+                "`{}` sources cannot run yet",
+                other.kind()
+            )));
+        }
+    };
+    let id_path = match &pipeline.source {
+        pipeline::Source::File(config) => config.id.clone(),
+        pipeline::Source::Http(config) => config.id.clone(),
+    };
+    let cursor_field = file_source
+        .and_then(|f| f.incremental.as_ref())
+        .map(|i| i.field.clone());
+    let destination: Option<Box<dyn Destination>> = if options.dry_run {
+        None
+    } else {
+        match &pipeline.destination {
+            pipeline::Destination::File(config) => Some(Box::new(
+                FileDestinationWriter::open(config, &base, started_at, zone)
+                    .map_err(EngineError::Setup)?,
+            )),
+            other => {
+                return Err(EngineError::Setup(format!(
+                    "`{}` destinations cannot run yet",
+                    other.kind()
+                )));
+            }
+        }
+    };
+
+    let mut walk = Walk {
+        name,
+        prepared,
+        options,
+        reader: reader.as_ref(),
+        state: live,
+        store: state,
+        destination,
+        id_path: &id_path,
+        cursor_field: cursor_field.as_deref(),
+        saved_cursor: saved_cursor.as_deref(),
+        new_cursor: None,
+        seq,
+        seen: HashSet::new(),
+        counts: Counts::default(),
+        problems: Vec::new(),
+        preview: Preview::default(),
+        batch: Commit {
+            seen_run: seq,
+            ..Commit::default()
+        },
+        fatal: None,
+        stopped: false,
+        guard_tripped: false,
+        progress,
+    };
+
+    // Read every unit; a unit that fails is reported and the others go on.
+    let units = source.units().map_err(EngineError::Setup)?;
+    let mut done_units = Vec::new();
+    let mut failed_units = Vec::new();
+    for unit in units {
+        let mut unit_error = None;
+        source.read(&unit, &mut |item| walk.item(item, &mut unit_error));
+        match unit_error {
+            Some(message) => failed_units.push((unit, message)),
+            None => done_units.push(unit),
+        }
+        if walk.fatal.is_some() || walk.stopped {
+            break;
+        }
+    }
+    for (unit, message) in &failed_units {
+        // Read errors name the file already.
+        let message = if message.contains(&unit.name) {
+            message.clone()
+        } else {
+            format!("{}: {message}", unit.name)
+        };
+        walk.problem(None, ProblemKind::Error, message);
+    }
+    let read_complete = failed_units.is_empty() && !walk.stopped && walk.fatal.is_none();
+    walk.flush();
+
+    // Deletes: full mode, propagate, complete read, within the guard.
+    if pipeline.sync.mode == SyncMode::Full
+        && pipeline.sync.deletes == Deletes::Propagate
+        && read_complete
+    {
+        walk.deletes(pipeline.sync.max_delete_fraction.get())?;
+    }
+
+    // Let the destination finish, then move the cursor and touch the source files.
+    if let Some(Err(failure)) = walk.destination.take().map(|d| d.finish()) {
+        walk.fatal.get_or_insert(failure.message);
+    }
+    if walk.fatal.is_none() && read_complete && walk.counts.failed == 0 {
+        walk.batch.cursor = walk.new_cursor.take();
+    }
+    walk.flush();
+    if let (Some(config), false) = (file_source, options.dry_run) {
+        if walk.fatal.is_none() {
+            let mut touched = Vec::new();
+            for unit in &done_units {
+                if let Err(message) = after_read(config, &base, unit) {
+                    touched.push(message);
+                }
+            }
+            for message in touched {
+                walk.problem(None, ProblemKind::Error, message);
+            }
+        }
+        if let Some(dir) = &config.reject_dir {
+            for (unit, _) in &failed_units {
+                if let Err(message) = move_into(&base.join(dir), &unit.path) {
+                    walk.problem(None, ProblemKind::Error, message);
+                }
+            }
+        }
+    }
+
+    let fatal = walk.fatal.take();
+    if let Some(message) = &fatal {
+        walk.problem(None, ProblemKind::Error, message.clone());
+    }
+    let counts = walk.counts;
+    let status = if fatal.is_some() {
+        RunStatus::Failed
+    } else if counts.failed > 0 || !failed_units.is_empty() || walk.guard_tripped {
+        if walk.guard_tripped {
+            RunStatus::Failed
+        } else {
+            RunStatus::Partial
+        }
+    } else {
+        RunStatus::Succeeded
+    };
+    let report = Report {
+        pipeline: name.to_string(),
+        run_id,
+        trigger: options.trigger,
+        mode: mode_name(pipeline.sync.mode).to_string(),
+        dry_run: options.dry_run,
+        status,
+        started_at,
+        finished_at: Utc::now(),
+        counts,
+        retries_succeeded: 0,
+        problems: std::mem::take(&mut walk.problems),
+    };
+    let preview = options.dry_run.then(|| std::mem::take(&mut walk.preview));
+    drop(walk);
+    if let Some(state) = live {
+        state.finish_run(&report, options.keep_reports)?;
+    }
+    Ok(RunResult { report, preview })
+}
+
+fn mode_name(mode: SyncMode) -> &'static str {
+    match mode {
+        SyncMode::Full => "full",
+        SyncMode::Incremental => "incremental",
+        SyncMode::TwoWay => "two_way",
+    }
+}
+
+/// The state of a run while records flow through it.
+struct Walk<'r> {
+    name: &'r str,
+    prepared: &'r Prepared,
+    options: &'r RunOptions,
+    reader: Option<&'r StateReader>,
+    /// The state store, except in a dry run.
+    state: Option<&'r State>,
+    /// The state store for reading, in a dry run too (when there is one).
+    store: Option<&'r State>,
+    destination: Option<Box<dyn Destination>>,
+    id_path: &'r str,
+    cursor_field: Option<&'r str>,
+    saved_cursor: Option<&'r str>,
+    new_cursor: Option<String>,
+    seq: u64,
+    /// Hashes of the source ids seen in this run.
+    seen: HashSet<u128>,
+    counts: Counts,
+    problems: Vec<Problem>,
+    preview: Preview,
+    batch: Commit,
+    /// What stopped the run, if something did.
+    fatal: Option<String>,
+    /// `--limit` reached.
+    stopped: bool,
+    guard_tripped: bool,
+    progress: &'r dyn Progress,
+}
+
+impl Walk<'_> {
+    /// Takes one item of the source.
+    fn item(&mut self, item: Item, unit_error: &mut Option<String>) -> Flow {
+        match item {
+            Item::Record(record) => self.record(record),
+            Item::Unreadable { location, message } => {
+                self.counts.received += 1;
+                self.counts.invalid += 1;
+                self.reject(None, format!("{location}: {message}"));
+            }
+            Item::UnitFailed { message } => *unit_error = Some(message),
+        }
+        if self.counts.received.is_multiple_of(1_000) {
+            self.progress.update(&self.counts);
+        }
+        if self.fatal.is_some() {
+            return Flow::Stop;
+        }
+        if self
+            .options
+            .limit
+            .is_some_and(|limit| self.counts.received >= limit)
+        {
+            self.stopped = true;
+            return Flow::Stop;
+        }
+        Flow::Continue
+    }
+
+    /// One source record, from id to state.
+    fn record(&mut self, raw: Value) {
+        // Incremental: only records past the saved cursor count as read.
+        if let Some(value) = self
+            .cursor_field
+            .and_then(|field| lookup(&raw, field))
+            .and_then(cursor::cursor_text)
+        {
+            if !cursor::is_past(&value, self.saved_cursor) {
+                return;
+            }
+            self.new_cursor = Some(cursor::max(self.new_cursor.take(), value));
+        }
+        self.counts.received += 1;
+        let Some(id) = source_id(&raw, self.id_path) else {
+            self.counts.invalid += 1;
+            self.reject(None, format!("the record has no id (`{}`)", self.id_path));
+            return;
+        };
+        if !self.seen.insert(id_hash(&id)) {
+            self.counts.duplicates += 1;
+            let message =
+                format!("id `{id}` was already seen in this run; this record is not written");
+            self.preview.duplicates.push(Rejected {
+                source_id: Some(id.clone()),
+                message: message.clone(),
+            });
+            self.problem(Some(id), ProblemKind::Duplicate, message);
+            return;
+        }
+        if let Some(condition) = &self.prepared.condition {
+            match condition.evaluate(&raw, &self.prepared.vars) {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.counts.skipped += 1;
+                    self.problem(
+                        Some(id),
+                        ProblemKind::Skipped,
+                        "`when` is false".to_string(),
+                    );
+                    return;
+                }
+                Err(e) => {
+                    self.counts.invalid += 1;
+                    self.reject(Some(id), format!("`when`: {e}"));
+                    return;
+                }
+            }
+        }
+        let mapped = match self.prepared.mapping.apply(&raw, &self.prepared.vars) {
+            Outcome::Mapped(mapped) => mapped.to_value(),
+            Outcome::Skipped { reason } => {
+                self.counts.skipped += 1;
+                self.problem(Some(id), ProblemKind::Skipped, reason);
+                return;
+            }
+            Outcome::Invalid { problems } => {
+                self.counts.invalid += 1;
+                self.reject(Some(id), problems.join("; "));
+                return;
+            }
+        };
+        let mapped = match self.prepared.pipeline.sync.empty_fields {
+            EmptyFields::Skip => without_empty(mapped),
+            EmptyFields::Overwrite => mapped,
+        };
+        let print = fingerprint(&mapped);
+        let known = match self.reader.map(|r| r.record(self.name, &id)).transpose() {
+            Ok(known) => known.flatten(),
+            Err(e) => {
+                self.fatal = Some(e.to_string());
+                return;
+            }
+        };
+        let change = match &known {
+            None => Change::Create { record: &mapped },
+            Some(k) if k.fingerprint == print => Change::Unchanged { record: &mapped },
+            Some(k) => Change::Update {
+                dest_id: k.dest_id.as_deref(),
+                record: &mapped,
+            },
+        };
+        let kind = match change {
+            Change::Create { .. } => "create",
+            Change::Update { .. } => "update",
+            _ => "unchanged",
+        };
+        if self.options.dry_run {
+            self.count(kind);
+            if self.preview.samples.len() < self.options.samples {
+                self.preview.samples.push(Sample {
+                    source_id: id,
+                    change: kind,
+                    raw,
+                    mapped: mapped.clone(),
+                });
+            }
+            return;
+        }
+        let Some(destination) = self.destination.as_deref_mut() else {
+            return;
+        };
+        match destination.apply(&id, change) {
+            Ok(dest_id) => {
+                self.count(kind);
+                if kind == "unchanged" {
+                    self.batch.seen.push(id);
+                } else {
+                    let dest_id = dest_id.or_else(|| known.and_then(|k| k.dest_id));
+                    self.batch.records.push((
+                        id.clone(),
+                        RecordState {
+                            dest_id,
+                            fingerprint: print,
+                            last_seen_run: self.seq,
+                        },
+                    ));
+                    self.batch.resolved.push(id);
+                }
+            }
+            Err(failure) => {
+                self.counts.failed += 1;
+                let now = Utc::now();
+                self.batch.failed.push(FailedRecord {
+                    source_id: id.clone(),
+                    record: raw,
+                    error: failure.message.clone(),
+                    attempts: 1,
+                    first_failed_at: now,
+                    last_failed_at: now,
+                });
+                self.problem(Some(id), ProblemKind::Failed, failure.message);
+            }
+        }
+        if self.batch.records.len() + self.batch.seen.len() >= BATCH {
+            self.flush();
+        }
+    }
+
+    fn count(&mut self, kind: &str) {
+        match kind {
+            "create" => self.counts.created += 1,
+            "update" => self.counts.updated += 1,
+            _ => self.counts.unchanged += 1,
+        }
+    }
+
+    /// An invalid record: reported, and listed in a preview.
+    fn reject(&mut self, id: Option<String>, message: String) {
+        self.preview.invalid.push(Rejected {
+            source_id: id.clone(),
+            message: message.clone(),
+        });
+        self.problem(id, ProblemKind::Invalid, message);
+    }
+
+    fn problem(&mut self, source_id: Option<String>, kind: ProblemKind, message: String) {
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push(Problem {
+                source_id,
+                kind,
+                message,
+            });
+        }
+    }
+
+    /// Commits the pending record states (nothing in a dry run).
+    fn flush(&mut self) {
+        let Some(state) = self.state else { return };
+        let batch = std::mem::replace(
+            &mut self.batch,
+            Commit {
+                seen_run: self.seq,
+                ..Commit::default()
+            },
+        );
+        let empty = batch.records.is_empty()
+            && batch.seen.is_empty()
+            && batch.deleted.is_empty()
+            && batch.failed.is_empty()
+            && batch.resolved.is_empty()
+            && batch.cursor.is_none();
+        if empty {
+            return;
+        }
+        if let Err(e) = state.commit(self.name, &batch) {
+            self.fatal.get_or_insert(e.to_string());
+        }
+    }
+
+    /// Deletes what the source no longer has, within `max_fraction` of the known
+    /// records unless mass deletes are allowed.
+    fn deletes(&mut self, max_fraction: f64) -> Result<(), EngineError> {
+        let Some(state) = self.state else {
+            return self.preview_deletes();
+        };
+        let gone = state.unseen(self.name, self.seq)?;
+        if gone.is_empty() {
+            return Ok(());
+        }
+        let known = state.record_count(self.name)?;
+        if !self.within_guard(gone.len() as u64, known, max_fraction) {
+            return Ok(());
+        }
+        for (id, record) in gone {
+            let Some(destination) = self.destination.as_deref_mut() else {
+                break;
+            };
+            match destination.apply(
+                &id,
+                Change::Delete {
+                    dest_id: record.dest_id.as_deref(),
+                },
+            ) {
+                Ok(_) => {
+                    self.counts.deleted += 1;
+                    self.problem(
+                        Some(id.clone()),
+                        ProblemKind::Deleted,
+                        "not in the source any more".to_string(),
+                    );
+                    self.batch.deleted.push(id);
+                }
+                Err(failure) => {
+                    self.problem(
+                        Some(id),
+                        ProblemKind::Failed,
+                        format!("delete: {}", failure.message),
+                    );
+                }
+            }
+        }
+        self.flush();
+        Ok(())
+    }
+
+    /// A dry run's deletes: known records whose ids this run did not see.
+    fn preview_deletes(&mut self) -> Result<(), EngineError> {
+        let Some(store) = self.store else {
+            return Ok(());
+        };
+        // Nothing was committed, so every known record counts as not seen in this run.
+        let known = store.unseen(self.name, u64::MAX)?;
+        let total = known.len() as u64;
+        let gone: Vec<String> = known
+            .into_iter()
+            .map(|(id, _)| id)
+            .filter(|id| !self.seen.contains(&id_hash(id)))
+            .collect();
+        let fraction = self.prepared.pipeline.sync.max_delete_fraction.get();
+        if gone.is_empty() || !self.within_guard(gone.len() as u64, total, fraction) {
+            return Ok(());
+        }
+        self.counts.deleted = gone.len() as u64;
+        self.preview.deletes = gone;
+        Ok(())
+    }
+
+    /// Whether deleting `count` of `known` records stays within the guard; if not,
+    /// the run reports why.
+    fn within_guard(&mut self, count: u64, known: u64, max_fraction: f64) -> bool {
+        if self.options.allow_mass_delete || (count as f64) <= max_fraction * known as f64 {
+            return true;
+        }
+        self.guard_tripped = true;
+        self.problem(
+            None,
+            ProblemKind::Error,
+            format!(
+                "{count} of {known} known records are gone from the source, more than \
+                 max_delete_fraction ({max_fraction}) allows: nothing was deleted (run with \
+                 --allow-mass-delete if this is right)"
+            ),
+        );
+        false
+    }
+}
+
+/// Deletes or moves a source file whose records were all written.
+fn after_read(config: &FileSource, base: &Path, unit: &Unit) -> Result<(), String> {
+    match &config.after_read {
+        AfterRead::Keep => Ok(()),
+        AfterRead::Delete => std::fs::remove_file(&unit.path)
+            .map_err(|e| format!("cannot delete `{}`: {e}", unit.name)),
+        AfterRead::Move(_) => match config.move_dir() {
+            Some(dir) => move_into(&base.join(dir), &unit.path),
+            None => Ok(()),
+        },
+    }
+}
+
+/// Moves a file into a folder (created when missing).
+fn move_into(dir: &Path, file: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+    let Some(name) = file.file_name() else {
+        return Err(format!("`{}` has no file name", file.display()));
+    };
+    std::fs::rename(file, dir.join(name)).map_err(|e| {
+        format!(
+            "cannot move `{}` to `{}`: {e}",
+            file.display(),
+            dir.display()
+        )
+    })
+}
