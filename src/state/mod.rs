@@ -48,6 +48,9 @@ impl std::fmt::Debug for State {
     }
 }
 
+/// The page cache of the state file.
+const CACHE_BYTES: usize = 32 << 20;
+
 impl State {
     /// Opens the state file at `path`, creating it (and its folders) when missing.
     /// Refuses a file in use by another `State` and a file written with a newer schema.
@@ -58,7 +61,9 @@ impl State {
                 source,
             })?;
         }
-        let db = match Database::create(path) {
+        // redb caches up to 1 GiB by default; a sync run reads each record's state
+        // once, so a small cache serves it as well and keeps memory flat.
+        let db = match Database::builder().set_cache_size(CACHE_BYTES).create(path) {
             Ok(db) => db,
             Err(DatabaseError::DatabaseAlreadyOpen) => {
                 return Err(StateError::InUse {
