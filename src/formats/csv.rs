@@ -51,7 +51,7 @@ pub(crate) fn read(
         let Some(layout) = &layout else {
             continue;
         };
-        if let Flow::Stop = each(layout.record(&row, options.encoding, line)) {
+        if let Flow::Stop = each(layout.record(&mut row, options.encoding, line)) {
             return Ok(());
         }
     }
@@ -88,13 +88,14 @@ impl Layout {
 
     fn record(
         &self,
-        row: &::csv::ByteRecord,
+        row: &mut ::csv::ByteRecord,
         encoding: Encoding,
         line: u64,
     ) -> Result<Value, ReadError> {
+        let at = || format!("line {line}");
         if row.len() != self.columns.len() {
             return Err(ReadError::new(
-                format!("line {line}"),
+                at(),
                 format!(
                     "{} fields where the header has {}",
                     row.len(),
@@ -103,19 +104,30 @@ impl Layout {
             ));
         }
         let mut record = self.template.clone();
-        for (slot, &column) in record.values_mut().zip(&self.columns) {
-            let bytes = row.get(column).unwrap_or_default();
-            *slot = Value::String(decode(bytes, encoding).map_err(|()| {
-                ReadError::new(
-                    format!("line {line}"),
-                    format!(
-                        "field {} is not valid UTF-8 (is the file Latin-1?)",
-                        column + 1
-                    ),
-                )
-            })?);
+        if encoding == Encoding::Latin1 {
+            for (slot, &column) in record.values_mut().zip(&self.columns) {
+                *slot = Value::String(latin1(row.get(column).unwrap_or_default()));
+            }
+            return Ok(Value::Object(record));
         }
-        Ok(Value::Object(record))
+        // UTF-8 is checked once per row, not once per field; the row's buffer is kept.
+        match ::csv::StringRecord::from_byte_record(std::mem::take(row)) {
+            Ok(text) => {
+                for (slot, &column) in record.values_mut().zip(&self.columns) {
+                    *slot = Value::String(text.get(column).unwrap_or_default().to_owned());
+                }
+                *row = text.into_byte_record();
+                Ok(Value::Object(record))
+            }
+            Err(error) => {
+                let field = error.utf8_error().field() + 1;
+                *row = error.into_byte_record();
+                Err(ReadError::new(
+                    at(),
+                    format!("field {field} is not valid UTF-8 (is the file Latin-1?)"),
+                ))
+            }
+        }
     }
 }
 
@@ -149,11 +161,16 @@ fn header_names(
 /// Bytes → text.
 fn decode(bytes: &[u8], encoding: Encoding) -> Result<String, ()> {
     match encoding {
-        Encoding::Latin1 if !bytes.is_ascii() => Ok(bytes.iter().map(|&b| char::from(b)).collect()),
-        _ => std::str::from_utf8(bytes)
+        Encoding::Latin1 => Ok(latin1(bytes)),
+        Encoding::Utf8 => std::str::from_utf8(bytes)
             .map(str::to_owned)
             .map_err(|_| ()),
     }
+}
+
+/// ISO 8859-1: each byte is the character of the same number.
+fn latin1(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| char::from(b)).collect()
 }
 
 fn csv_error(path: &Path, error: ::csv::Error) -> FileError {

@@ -193,7 +193,7 @@ impl RecordWriter for JsonWriter {
         let separator: &[u8] = if self.written == 0 { b"[\n" } else { b",\n" };
         self.out
             .write_all(separator)
-            .and_then(|()| Ok(serde_json::to_writer(&mut self.out, record)?))
+            .and_then(|()| write_compact(&mut self.out, record))
             .map_err(|e| FileError::io(&self.path, e))?;
         self.written += 1;
         Ok(())
@@ -226,14 +226,58 @@ impl NdjsonWriter {
 impl RecordWriter for NdjsonWriter {
     fn write(&mut self, record: &Value) -> Result<(), FileError> {
         object(&self.path, record)?;
-        serde_json::to_writer(&mut self.out, record)
-            .map_err(std::io::Error::from)
+        write_compact(&mut self.out, record)
             .and_then(|()| self.out.write_all(b"\n"))
             .map_err(|e| FileError::io(&self.path, e))
     }
 
     fn finish(self: Box<Self>) -> Result<(), FileError> {
         commit(&self.path, self.out)
+    }
+}
+
+/// Writes a value as compact JSON, byte for byte what `serde_json::to_writer` writes,
+/// but copying text that needs no escapes in one piece (most text needs none).
+fn write_compact(out: &mut impl Write, value: &Value) -> std::io::Result<()> {
+    match value {
+        Value::String(text) => write_text(out, text),
+        Value::Object(fields) => {
+            out.write_all(b"{")?;
+            for (i, (key, value)) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.write_all(b",")?;
+                }
+                write_text(out, key)?;
+                out.write_all(b":")?;
+                write_compact(out, value)?;
+            }
+            out.write_all(b"}")
+        }
+        Value::Array(items) => {
+            out.write_all(b"[")?;
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.write_all(b",")?;
+                }
+                write_compact(out, item)?;
+            }
+            out.write_all(b"]")
+        }
+        scalar => Ok(serde_json::to_writer(out, scalar)?),
+    }
+}
+
+fn write_text(out: &mut impl Write, text: &str) -> std::io::Result<()> {
+    // No early exit, so that the check runs on whole vectors of bytes.
+    let plain = !text.bytes().fold(false, |escape, b| {
+        escape | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if plain {
+        out.write_all(b"\"")?;
+        out.write_all(text.as_bytes())?;
+        out.write_all(b"\"")
+    } else {
+        Ok(serde_json::to_writer(out, text)?)
     }
 }
 
@@ -323,6 +367,18 @@ mod tests {
         assert_eq!(out[1].as_ref().unwrap_err().location, "line 3");
         assert_eq!(out[2].as_ref().unwrap_err().location, "line 4");
         assert_eq!(out[3], Ok(json!({"a":2})));
+    }
+
+    #[test]
+    fn compact_output_is_what_serde_json_writes() {
+        let value = json!({"a\"b": ["x\ny", "plain", "tab\tq\"\\", "é\u{7f}\u{1}"],
+                           "n": [1, -2.5, 1e300, null, true], "o": {}, "e": [], "": ""});
+        let mut out = Vec::new();
+        write_compact(&mut out, &value).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            serde_json::to_string(&value).unwrap()
+        );
     }
 
     #[test]
