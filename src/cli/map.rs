@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc;
 use std::thread;
 
@@ -12,7 +12,6 @@ use clap::Args;
 use serde_json::{Map, Value};
 
 use super::{PROBLEMS, SUCCESS, USAGE, print_diagnostics};
-use crate::catalog::Toolkit;
 use crate::files::read_source;
 use crate::formats::json::{Flow, ReadError, read_records};
 use crate::mapping::{Environment, MappedRecord, Outcome, compile};
@@ -59,12 +58,8 @@ pub fn run(args: MapArgs) -> u8 {
         }
     };
     // The built-in functions and the Rhai functions of stdlib/functions/.
-    let toolkit = match Toolkit::new(Path::new(".")) {
-        Ok(toolkit) => toolkit,
-        Err(problems) => {
-            print_diagnostics(&problems);
-            return USAGE;
-        }
+    let Some(toolkit) = super::project::toolkit() else {
+        return USAGE;
     };
     let names: BTreeSet<String> = args.vars.iter().map(|(k, _)| k.clone()).collect();
     let env = Environment {

@@ -9,7 +9,7 @@ use crate::pipeline::LoadContext;
 use crate::state::State;
 
 /// The file of a pipeline given by name (`participants`) or path.
-pub fn pipeline_path(pipelines_dir: &Path, given: &str) -> Result<PathBuf, String> {
+fn pipeline_path(pipelines_dir: &Path, given: &str) -> Result<PathBuf, String> {
     let as_path = PathBuf::from(given);
     if given.ends_with(".toml") || as_path.components().count() > 1 {
         return if as_path.is_file() {
@@ -29,20 +29,42 @@ pub fn pipeline_path(pipelines_dir: &Path, given: &str) -> Result<PathBuf, Strin
     }
 }
 
-/// Loads and prepares one pipeline; its diagnostics are printed. `None` when it has
-/// errors.
-pub fn prepare_one(path: &Path) -> Option<Prepared> {
-    let toolkit = match Toolkit::new(Path::new(".")) {
-        Ok(toolkit) => toolkit,
+/// The toolkit of the project in the current folder; problems are printed.
+pub fn toolkit() -> Option<Toolkit> {
+    match Toolkit::new(Path::new(".")) {
+        Ok(toolkit) => Some(toolkit),
         Err(problems) => {
             print_diagnostics(&problems);
-            return None;
+            None
         }
-    };
-    let ctx = LoadContext::new()
+    }
+}
+
+/// How pipeline files of the project in the current folder are loaded: presets and
+/// shared files from the project root and `stdlib/presets`.
+pub fn load_context() -> LoadContext {
+    LoadContext::new()
         .with_project_root(".")
-        .with_library(vec![PathBuf::from("stdlib").join("presets")]);
-    let mut catalog = Catalog::load(&[path.to_path_buf()], &ctx, &toolkit);
+        .with_library(vec![PathBuf::from("stdlib").join("presets")])
+}
+
+/// Finds (by name or path), loads and prepares one pipeline; problems are printed.
+/// `None` when it cannot be found or has errors.
+pub fn find_and_prepare(pipelines_dir: &Path, given: &str) -> Option<Prepared> {
+    match pipeline_path(pipelines_dir, given) {
+        Ok(path) => prepare_one(&path),
+        Err(message) => {
+            eprintln!("error: {message}");
+            None
+        }
+    }
+}
+
+/// Loads and prepares one pipeline; its diagnostics are printed. `None` when it has
+/// errors.
+fn prepare_one(path: &Path) -> Option<Prepared> {
+    let toolkit = toolkit()?;
+    let mut catalog = Catalog::load(&[path.to_path_buf()], &load_context(), &toolkit);
     print_diagnostics(&catalog.diagnostics);
     if catalog.error_count() > 0 {
         eprintln!("error: the pipeline has errors; `sluice validate` lists them");

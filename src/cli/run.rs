@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::project::{open_state, pipeline_path, prepare_one};
+use super::project::{find_and_prepare, open_state};
 use super::{PROBLEMS, SUCCESS, USAGE};
 use crate::engine::{self, Progress, RunOptions};
 use crate::report::{Counts, RunStatus};
@@ -88,14 +88,7 @@ impl Progress for Bar {
 }
 
 pub fn run(args: RunArgs, pipelines_dir: &Path, state_path: &Path) -> u8 {
-    let path = match pipeline_path(pipelines_dir, &args.pipeline) {
-        Ok(path) => path,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return USAGE;
-        }
-    };
-    let Some(prepared) = prepare_one(&path) else {
+    let Some(prepared) = find_and_prepare(pipelines_dir, &args.pipeline) else {
         return USAGE;
     };
     let Some(state) = open_state(state_path) else {
@@ -134,14 +127,7 @@ pub fn run(args: RunArgs, pipelines_dir: &Path, state_path: &Path) -> u8 {
 }
 
 pub fn dry_run(args: DryRunArgs, pipelines_dir: &Path, state_path: &Path) -> u8 {
-    let path = match pipeline_path(pipelines_dir, &args.pipeline) {
-        Ok(path) => path,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return USAGE;
-        }
-    };
-    let Some(prepared) = prepare_one(&path) else {
+    let Some(prepared) = find_and_prepare(pipelines_dir, &args.pipeline) else {
         return USAGE;
     };
     // The state is read from a copy, so that the real file stays byte for byte as it

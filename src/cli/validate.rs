@@ -6,10 +6,9 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use super::{PROBLEMS, SUCCESS, USAGE, print_diagnostics};
-use crate::catalog::{Catalog, Toolkit, pipeline_files};
+use super::{PROBLEMS, SUCCESS, USAGE, project};
+use crate::catalog::{Catalog, pipeline_files};
 use crate::diagnostic::DiagnosticRecord;
-use crate::pipeline::LoadContext;
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -42,17 +41,10 @@ pub fn run(args: ValidateArgs, pipelines_dir: &Path) -> u8 {
             return USAGE;
         }
     };
-    let toolkit = match Toolkit::new(Path::new(".")) {
-        Ok(toolkit) => toolkit,
-        Err(problems) => {
-            print_diagnostics(&problems);
-            return USAGE;
-        }
+    let Some(toolkit) = project::toolkit() else {
+        return USAGE;
     };
-    let ctx = LoadContext::new()
-        .with_project_root(".")
-        .with_library(vec![PathBuf::from("stdlib").join("presets")]);
-    let catalog = Catalog::load(&files, &ctx, &toolkit);
+    let catalog = Catalog::load(&files, &project::load_context(), &toolkit);
     let printed = match args.format {
         Format::Text => print_text(&catalog),
         Format::Json => print_json(&catalog),
