@@ -13,6 +13,14 @@ pub enum StateError {
         /// The state file.
         path: PathBuf,
     },
+    /// A new state file could not be put in place.
+    #[error("cannot create state file `{}`: {source}", path.display())]
+    Create {
+        /// The state file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
     /// The folder for a new state file could not be made.
     #[error("cannot create the folder for state file `{}`: {source}", path.display())]
     CreateFolder {

@@ -48,6 +48,41 @@ impl std::fmt::Debug for State {
     }
 }
 
+/// Creates a new state file as a whole: it is built (schema and tables) under a
+/// temporary name next to `path` and linked into place, so a process killed while
+/// creating it never leaves a half-written file that no later run could open. Linking
+/// never replaces a file another process put there first.
+fn create_new(path: &Path) -> Result<(), StateError> {
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(format!(".new-{}", std::process::id()));
+    let temporary = PathBuf::from(temporary);
+    // Left by a killed process that had the same id.
+    let _ = fs::remove_file(&temporary);
+    let built = Database::create(&temporary)
+        .map_err(|source| StateError::Open {
+            path: path.to_path_buf(),
+            source,
+        })
+        .and_then(|db| {
+            State {
+                db,
+                path: path.to_path_buf(),
+            }
+            .prepare()
+        })
+        .and_then(|()| match fs::hard_link(&temporary, path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            // A file system without hard links: a rename is atomic too.
+            Err(_) => fs::rename(&temporary, path).map_err(|source| StateError::Create {
+                path: path.to_path_buf(),
+                source,
+            }),
+        });
+    let _ = fs::remove_file(&temporary);
+    built
+}
+
 /// The page cache of the state file.
 const CACHE_BYTES: usize = 32 << 20;
 
@@ -60,6 +95,9 @@ impl State {
                 path: path.to_path_buf(),
                 source,
             })?;
+        }
+        if !path.exists() {
+            create_new(path)?;
         }
         // redb caches up to 1 GiB by default; a sync run reads each record's state
         // once, so a small cache serves it as well and keeps memory flat.

@@ -150,3 +150,28 @@ fn state_and_reader_are_send_and_sync() {
     both::<StateReader>();
     both::<StateError>();
 }
+
+#[test]
+fn a_new_file_appears_whole_and_leaves_no_temporary_behind() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.redb");
+    // A half-written temporary left by a killed process that had our process id.
+    let stale = dir
+        .path()
+        .join(format!("state.redb.new-{}", std::process::id()));
+    fs::write(&stale, b"half a redb file").expect("writes");
+    let state = State::open(&path).expect("opens despite the stale temporary");
+    drop(state);
+    let names: Vec<String> = fs::read_dir(dir.path())
+        .expect("lists")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(names, ["state.redb"]);
+    State::open(&path).expect("reopens");
+}
