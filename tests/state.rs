@@ -411,6 +411,8 @@ fn commits_round_trip_records_cursor_and_failed_records() {
 
     state.reset_cursor("p").expect("resets");
     assert_eq!(state.pipeline("p").expect("reads").cursor, None);
+    state.reset_cursor("nobody").expect("resets");
+    assert_eq!(state.pipelines().expect("lists").len(), 1);
 }
 
 #[test]

@@ -136,8 +136,14 @@ impl State {
     }
 
     /// Forgets a pipeline's cursor, so its next incremental run reads everything.
+    /// A pipeline the store does not know is left unknown.
     pub fn reset_cursor(&self, pipeline: &str) -> Result<(), StateError> {
-        self.write(|txn| update_pipeline(txn, pipeline, |state| state.cursor = None))
+        self.write(|txn| {
+            if txn.open_table(PIPELINES)?.get(pipeline)?.is_none() {
+                return Ok(());
+            }
+            update_pipeline(txn, pipeline, |state| state.cursor = None)
+        })
     }
 
     /// A read snapshot for fast per-record lookups during a run. It sees the state as it
