@@ -5,10 +5,11 @@
 //! blocking (async callers use `spawn_blocking`) and every write is durable when it
 //! returns.
 //!
-//! Layout and encodings: `tables.rs`. Records and commits: `records.rs`. Runs and
-//! reports: `runs.rs`.
+//! Layout and encodings: `tables.rs`. Records and commits: `records.rs`, through the
+//! journal (`journal.rs`). Runs and reports: `runs.rs`.
 
 mod error;
+mod journal;
 mod model;
 mod reader;
 mod records;
@@ -30,8 +31,8 @@ pub use error::StateError;
 pub use model::{Commit, FailedRecord, PipelineState, RecordState, RunTicket};
 pub use reader::StateReader;
 use tables::{
-    FAILED, META, PIPELINES, RECORDS, REPORTS, RUN_IDS, RUN_SEQ, SCHEMA_KEY, SCHEMA_VERSION,
-    from_json, to_json,
+    FAILED, JOURNAL, JOURNAL_OPS, META, PIPELINES, REPORTS, RUN_IDS, RUN_SEQ, SCHEMA_KEY,
+    SCHEMA_VERSION, from_json, to_json,
 };
 
 /// The open state file. One per file: a second open, from this process or another, is
@@ -149,7 +150,8 @@ impl State {
                 txn.open_table(RUN_SEQ)?;
                 txn.open_table(RUN_IDS)?;
                 txn.open_table(REPORTS)?;
-                txn.open_table(RECORDS)?;
+                txn.open_table(JOURNAL)?;
+                txn.open_table(JOURNAL_OPS)?;
                 txn.open_table(FAILED)?;
                 Ok(())
             }),
@@ -177,15 +179,25 @@ impl State {
     }
 
     /// Forgets a pipeline's cursor, so its next incremental run reads everything.
+    /// A pipeline the store does not know is left unknown.
     pub fn reset_cursor(&self, pipeline: &str) -> Result<(), StateError> {
-        self.write(|txn| update_pipeline(txn, pipeline, |state| state.cursor = None))
+        self.write(|txn| {
+            if txn.open_table(PIPELINES)?.get(pipeline)?.is_none() {
+                return Ok(());
+            }
+            update_pipeline(txn, pipeline, |state| state.cursor = None)
+        })
     }
 
     /// A read snapshot for fast per-record lookups during a run. It sees the state as it
     /// was when it was taken, not later commits.
     pub fn reader(&self) -> Result<StateReader, StateError> {
-        self.read(|txn| Ok(txn.open_table(RECORDS)?))
-            .map(|records| StateReader::new(records, self.path.clone()))
+        self.settle(None)?;
+        let txn = self
+            .db
+            .begin_read()
+            .map_err(|e| Fail::from(e).at(self.path.clone()))?;
+        Ok(StateReader::new(txn, self.path.clone()))
     }
 
     /// Runs `work` in a read transaction.

@@ -1,18 +1,24 @@
-//! A read snapshot of the records table, for the engine's per-record lookups during a
+//! A read snapshot of the records tables, for the engine's per-record lookups during a
 //! run: no transaction is begun per lookup, and a long run never blocks commits.
 
 use std::path::PathBuf;
+use std::sync::RwLock;
 
-use redb::ReadOnlyTable;
+use redb::{ReadOnlyTable, ReadTransaction, TableError};
 
 use super::error::{Fail, StateError};
 use super::model::RecordState;
-use super::tables::decode_record;
+use super::tables::{decode_record, records_table, records_table_name};
+
+/// A pipeline's records table as the snapshot sees it (`None`: the pipeline has none).
+type Records = Option<ReadOnlyTable<&'static str, &'static [u8]>>;
 
 /// A snapshot of every pipeline's records, as they were when `State::reader` was called.
-/// Cheap to query from many threads at once (`Send + Sync`).
+/// Queries from many threads at once are fine (`Send + Sync`).
 pub struct StateReader {
-    records: ReadOnlyTable<(&'static str, &'static str), &'static [u8]>,
+    txn: ReadTransaction,
+    /// The records tables opened so far, by pipeline (few: usually one).
+    tables: RwLock<Vec<(String, Records)>>,
     path: PathBuf,
 }
 
@@ -25,11 +31,12 @@ impl std::fmt::Debug for StateReader {
 }
 
 impl StateReader {
-    pub(super) fn new(
-        records: ReadOnlyTable<(&'static str, &'static str), &'static [u8]>,
-        path: PathBuf,
-    ) -> Self {
-        StateReader { records, path }
+    pub(super) fn new(txn: ReadTransaction, path: PathBuf) -> Self {
+        StateReader {
+            txn,
+            tables: RwLock::new(Vec::new()),
+            path,
+        }
     }
 
     /// What the snapshot knows of one source record of a pipeline.
@@ -38,12 +45,41 @@ impl StateReader {
         pipeline: &str,
         source_id: &str,
     ) -> Result<Option<RecordState>, StateError> {
-        let lookup = || -> Result<_, Fail> {
-            match self.records.get((pipeline, source_id))? {
-                Some(value) => Ok(Some(decode_record(pipeline, source_id, value.value())?)),
-                None => Ok(None),
+        self.lookup(pipeline, source_id)
+            .map_err(|f| f.at(self.path.clone()))
+    }
+
+    fn lookup(&self, pipeline: &str, source_id: &str) -> Result<Option<RecordState>, Fail> {
+        {
+            let tables = self.tables.read().unwrap_or_else(|e| e.into_inner());
+            if let Some((_, records)) = tables.iter().find(|(name, _)| name == pipeline) {
+                return find(records, pipeline, source_id);
             }
+        }
+        let records = match self
+            .txn
+            .open_table(records_table(&records_table_name(pipeline)))
+        {
+            Ok(records) => Some(records),
+            Err(TableError::TableDoesNotExist(_)) => None,
+            Err(e) => return Err(e.into()),
         };
-        lookup().map_err(|f| f.at(self.path.clone()))
+        let found = find(&records, pipeline, source_id);
+        let mut tables = self.tables.write().unwrap_or_else(|e| e.into_inner());
+        if !tables.iter().any(|(name, _)| name == pipeline) {
+            tables.push((pipeline.to_string(), records));
+        }
+        found
+    }
+}
+
+/// A record in one pipeline's table.
+fn find(records: &Records, pipeline: &str, source_id: &str) -> Result<Option<RecordState>, Fail> {
+    let Some(records) = records else {
+        return Ok(None);
+    };
+    match records.get(source_id)? {
+        Some(value) => Ok(Some(decode_record(pipeline, source_id, value.value())?)),
+        None => Ok(None),
     }
 }

@@ -1,45 +1,27 @@
 //! Per-record state: the engine's commits (records written, seen, deleted, failed, the
 //! cursor) and the queries a run needs (deletion candidates, counts, records to retry).
+//! Record changes go through the journal (`journal.rs`); reads fold it first.
 
-use redb::Table;
+use redb::{ReadableTable, ReadableTableMetadata, TableError};
 
 use super::error::{Fail, StateError};
+use super::journal;
 use super::model::{Commit, FailedRecord, RecordState};
 use super::tables::{
-    FAILED, RECORDS, SEEN, decode_record, encode_record, from_json, seen_of, to_json,
+    FAILED, JOURNAL_OPS, decode_record, from_json, records_table, records_table_name, seen_of,
+    to_json,
 };
 use super::{State, update_pipeline};
-
-/// The records table as a write transaction opens it.
-type Records<'txn> = Table<'txn, (&'static str, &'static str), &'static [u8]>;
 
 impl State {
     /// Applies a batch of changes to a pipeline in one write transaction: after it
     /// returns they are all on disk, and after a crash either all or none of them are.
     pub fn commit(&self, pipeline: &str, batch: &Commit) -> Result<(), StateError> {
         self.write(|txn| {
-            let mut records = txn.open_table(RECORDS)?;
-            let mut buf = Vec::with_capacity(64);
-            for (id, record) in &batch.records {
-                encode_record(record, &mut buf);
-                records.insert((pipeline, id.as_str()), buf.as_slice())?;
-            }
-            mark_seen(
-                &mut records,
-                pipeline,
-                &batch.seen,
-                batch.seen_run,
-                &mut buf,
-            )?;
-            for id in &batch.deleted {
-                records.remove((pipeline, id.as_str()))?;
-            }
-            drop(records);
-
+            journal::append(txn, pipeline, batch)?;
             if let Some(cursor) = &batch.cursor {
                 update_pipeline(txn, pipeline, |state| state.cursor = Some(cursor.clone()))?;
             }
-
             let mut failed = txn.open_table(FAILED)?;
             for record in &batch.failed {
                 let bytes = to_json("failed record", record)?;
@@ -59,16 +41,18 @@ impl State {
         pipeline: &str,
         run_seq: u64,
     ) -> Result<Vec<(String, RecordState)>, StateError> {
+        self.settle(Some(pipeline))?;
+        let name = records_table_name(pipeline);
         self.read(|txn| {
-            let records = txn.open_table(RECORDS)?;
+            let records = match txn.open_table(records_table(&name)) {
+                Ok(records) => records,
+                Err(TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+                Err(e) => return Err(e.into()),
+            };
             let mut out = Vec::new();
-            for entry in records.range((pipeline, "")..)? {
+            for entry in records.iter()? {
                 let (key, value) = entry?;
-                let (owner, id) = key.value();
-                if owner != pipeline {
-                    break;
-                }
-                let bytes = value.value();
+                let (id, bytes) = (key.value(), value.value());
                 let seen = seen_of(bytes).ok_or_else(|| {
                     Fail::Damaged(format!(
                         "record `{id}` of pipeline `{pipeline}`: value too short"
@@ -84,17 +68,12 @@ impl State {
 
     /// How many records the store knows for a pipeline.
     pub fn record_count(&self, pipeline: &str) -> Result<u64, StateError> {
-        self.read(|txn| {
-            let records = txn.open_table(RECORDS)?;
-            let mut count = 0;
-            for entry in records.range((pipeline, "")..)? {
-                let (key, _) = entry?;
-                if key.value().0 != pipeline {
-                    break;
-                }
-                count += 1;
-            }
-            Ok(count)
+        self.settle(Some(pipeline))?;
+        let name = records_table_name(pipeline);
+        self.read(|txn| match txn.open_table(records_table(&name)) {
+            Ok(records) => Ok(records.len()?),
+            Err(TableError::TableDoesNotExist(_)) => Ok(0),
+            Err(e) => Err(e.into()),
         })
     }
 
@@ -115,36 +94,23 @@ impl State {
             Ok(out)
         })
     }
-}
 
-/// Sets `last_seen_run` of known records to `run`, rewriting eight bytes of each value in
-/// place. Ids are visited in key order so that neighbouring keys share B-tree pages.
-fn mark_seen(
-    records: &mut Records<'_>,
-    pipeline: &str,
-    ids: &[String],
-    run: u64,
-    buf: &mut Vec<u8>,
-) -> Result<(), Fail> {
-    let mut sorted: Vec<&str> = ids.iter().map(String::as_str).collect();
-    sorted.sort_unstable();
-    let run = run.to_le_bytes();
-    for id in sorted {
-        let Some(mut value) = records.get_mut((pipeline, id))? else {
-            continue;
-        };
-        buf.clear();
-        buf.extend_from_slice(value.value());
-        let Some(seen) = buf.get_mut(SEEN) else {
-            return Err(Fail::Damaged(format!(
-                "record `{id}` of pipeline `{pipeline}`: value too short"
-            )));
-        };
-        if seen == run.as_slice() {
-            continue;
+    /// Folds the journal of `pipeline` (of every pipeline for `None`) into the records
+    /// tables, when it holds anything; a read alone when it does not.
+    pub(super) fn settle(&self, pipeline: Option<&str>) -> Result<(), StateError> {
+        let pending = self.read(|txn| {
+            let ops = txn.open_table(JOURNAL_OPS)?;
+            Ok(match pipeline {
+                Some(name) => ops.get(name)?.is_some(),
+                None => !ops.is_empty()?,
+            })
+        })?;
+        if !pending {
+            return Ok(());
         }
-        seen.copy_from_slice(&run);
-        value.insert(buf.as_slice())?;
+        self.write(|txn| match pipeline {
+            Some(name) => journal::fold(txn, name),
+            None => journal::fold_all(txn),
+        })
     }
-    Ok(())
 }

@@ -5,6 +5,7 @@ use redb::{ReadableTable, WriteTransaction};
 use serde::Deserialize;
 
 use super::error::{Fail, StateError};
+use super::journal;
 use super::model::RunTicket;
 use super::tables::{REPORTS, RUN_IDS, RUN_SEQ, from_json, to_json};
 use super::{State, update_pipeline};
@@ -52,7 +53,9 @@ impl State {
                     }
                 })?;
             }
-            prune_reports(txn, pipeline, keep_reports)
+            prune_reports(txn, pipeline, keep_reports)?;
+            // the run's record changes reach the records table now, not at the next read
+            journal::fold(txn, pipeline)
         })
     }
 

@@ -2,11 +2,13 @@
 //! encoded.
 //!
 //! Per-record values are many (a million for a large pipeline) and read and written on
-//! every run, so they use a compact fixed layout of 25 bytes plus the destination id
-//! (serde_json would take ~80 bytes and a parse per lookup); a fixed layout also lets a
-//! "seen" bump rewrite eight bytes of a value in place. Everything else (pipeline
-//! state, reports, failed records) is rare and is stored as serde_json, readable and
-//! easy to extend with `#[serde(default)]` fields.
+//! every run, so each pipeline has a table of its own keyed by the bare source id (no
+//! pipeline prefix to store and compare a million times), and values use a compact
+//! fixed layout of 25 bytes plus the destination id (serde_json would take ~80 bytes and
+//! a parse per lookup); the fixed layout also lets a "seen" mark rewrite eight bytes of
+//! a value in place. Commits reach these tables through the journal (`journal.rs`).
+//! Everything else (pipeline state, reports, failed records) is rare and is stored as
+//! serde_json, readable and easy to extend with `#[serde(default)]` fields.
 
 use redb::TableDefinition;
 use serde::Serialize;
@@ -32,8 +34,24 @@ pub(crate) const RUN_SEQ: TableDefinition<&str, u64> = TableDefinition::new("run
 pub(crate) const RUN_IDS: TableDefinition<&str, (&str, u64)> = TableDefinition::new("run_ids");
 /// (pipeline, sequence number) → [`crate::report::Report`] as JSON.
 pub(crate) const REPORTS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("reports");
-/// (pipeline, source id) → [`RecordState`] in the compact layout of [`encode_record`].
-pub(crate) const RECORDS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("records");
+/// (pipeline, entry number) → one commit's record changes, not yet folded into the
+/// pipeline's records table (see `journal.rs`).
+pub(crate) const JOURNAL: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("journal");
+/// pipeline → how many record changes its journal holds.
+pub(crate) const JOURNAL_OPS: TableDefinition<&str, u64> = TableDefinition::new("journal_ops");
+/// The prefix of the per-pipeline records tables' names.
+pub(crate) const RECORDS_PREFIX: &str = "records/";
+
+/// The name of a pipeline's records table: source id → [`RecordState`] in the compact
+/// layout of [`encode_record`].
+pub(crate) fn records_table_name(pipeline: &str) -> String {
+    format!("{RECORDS_PREFIX}{pipeline}")
+}
+
+/// A pipeline's records table, named by `name` from [`records_table_name`].
+pub(crate) fn records_table(name: &str) -> TableDefinition<'_, &'static str, &'static [u8]> {
+    TableDefinition::new(name)
+}
 /// (pipeline, source id) → [`super::FailedRecord`] as JSON.
 pub(crate) const FAILED: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("failed");
 
@@ -44,7 +62,7 @@ const HAS_DEST: u8 = 1;
 /// destination id in UTF-8.
 const FINGERPRINT: std::ops::Range<usize> = 1..17;
 pub(crate) const SEEN: std::ops::Range<usize> = 17..25;
-const FIXED: usize = 25;
+pub(crate) const FIXED: usize = 25;
 
 /// A record in the compact layout.
 pub(crate) fn encode_record(record: &RecordState, out: &mut Vec<u8>) {
