@@ -1,5 +1,6 @@
 //! sluice: a data-sync hub. See ARCHITECTURE.md for a map of the code.
 
+pub mod auth;
 pub mod catalog;
 pub mod cli;
 pub mod diagnostic;
