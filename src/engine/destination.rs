@@ -35,16 +35,32 @@ pub struct WriteFailure {
     pub message: String,
 }
 
-/// A place records are written to.
+/// One change for the record with this source id.
+#[derive(Debug)]
+pub struct Write<'a> {
+    pub source_id: &'a str,
+    pub change: Change<'a>,
+}
+
+/// What the destination answered for one write: the destination's id for the record
+/// when it gave one.
+pub type WriteResult = Result<Option<String>, WriteFailure>;
+
+/// A place records are written to. The engine hands over writes in windows of up to
+/// [`window`](Destination::window) (a destination that writes concurrently or in
+/// batches asks for more than one) and commits a record's state only after its result
+/// came back as a success.
 pub trait Destination {
-    /// Applies one change; the destination's id for the record when it has one.
-    fn apply(
-        &mut self,
-        source_id: &str,
-        change: Change<'_>,
-    ) -> Result<Option<String>, WriteFailure>;
-    /// Completes the run's writes (a file is renamed into place). Until this returns,
-    /// nothing a destination wrote may be visible as complete.
+    /// How many writes the engine hands over at once.
+    fn window(&self) -> usize {
+        1
+    }
+
+    /// Applies the writes; one result per write, in the same order.
+    fn apply(&mut self, writes: &[Write<'_>]) -> Vec<WriteResult>;
+
+    /// Completes the run's writes (a file is put in place here). A failure here fails
+    /// the run and nothing of it counts as written.
     fn finish(self: Box<Self>) -> Result<(), WriteFailure>;
 }
 
@@ -91,12 +107,8 @@ impl FileDestinationWriter {
     }
 }
 
-impl Destination for FileDestinationWriter {
-    fn apply(
-        &mut self,
-        _source_id: &str,
-        change: Change<'_>,
-    ) -> Result<Option<String>, WriteFailure> {
+impl FileDestinationWriter {
+    fn write_one(&mut self, change: &Change<'_>) -> WriteResult {
         let record = match change {
             Change::Create { record }
             | Change::Update { record, .. }
@@ -107,6 +119,15 @@ impl Destination for FileDestinationWriter {
             message: format!("cannot write `{}`: {e}", self.path.display()),
         })?;
         Ok(None)
+    }
+}
+
+impl Destination for FileDestinationWriter {
+    fn apply(&mut self, writes: &[Write<'_>]) -> Vec<WriteResult> {
+        writes
+            .iter()
+            .map(|write| self.write_one(&write.change))
+            .collect()
     }
 
     fn finish(self: Box<Self>) -> Result<(), WriteFailure> {

@@ -7,11 +7,12 @@ use chrono::Utc;
 use serde_json::Value;
 
 use super::EngineError;
+use super::connect;
 use super::cursor;
-use super::destination::{Change, Destination, FileDestinationWriter};
+use super::destination::{Change, Destination, Write, WriteFailure, WriteResult};
 use super::identity::{fingerprint, id_hash, lookup, source_id, without_empty};
 use super::preview::{Preview, Rejected, Sample};
-use super::source::{FileSourceReader, Item, Source, Unit};
+use super::source::{Item, Unit};
 use crate::catalog::Prepared;
 use crate::formats::Flow;
 use crate::mapping::Outcome;
@@ -115,40 +116,26 @@ pub fn run(
     let reader = state.map(State::reader).transpose()?;
 
     // Connectors.
-    let (mut source, file_source): (Box<dyn Source>, Option<&FileSource>) = match &pipeline.source {
-        pipeline::Source::File(config) => {
-            (Box::new(FileSourceReader::new(config, &base)), Some(config))
-        }
-        other => {
-            return Err(EngineError::Setup(format!(
-                "`{}` sources cannot run yet",
-                other.kind()
-            )));
-        }
+    let cx = connect::Context {
+        base: &base,
+        started_at,
+        zone,
+        state,
+        cursor: saved_cursor.as_deref(),
     };
-    let id_path = match &pipeline.source {
-        pipeline::Source::File(config) => config.id.clone(),
-        pipeline::Source::Http(config) => config.id.clone(),
+    let mut source = connect::open_source(prepared, &cx).map_err(EngineError::Setup)?;
+    let file_source = match &pipeline.source {
+        pipeline::Source::File(config) => Some(config),
+        pipeline::Source::Http(_) => None,
     };
-    let cursor_field = file_source
-        .and_then(|f| f.incremental.as_ref())
-        .map(|i| i.field.clone());
-    let destination: Option<Box<dyn Destination>> = if options.dry_run {
+    let id_path = connect::id_path(&pipeline.source);
+    let cursor_field = connect::cursor_field(&pipeline.source);
+    let destination = if options.dry_run {
         None
     } else {
-        match &pipeline.destination {
-            pipeline::Destination::File(config) => Some(Box::new(
-                FileDestinationWriter::open(config, &base, started_at, zone)
-                    .map_err(EngineError::Setup)?,
-            )),
-            other => {
-                return Err(EngineError::Setup(format!(
-                    "`{}` destinations cannot run yet",
-                    other.kind()
-                )));
-            }
-        }
+        Some(connect::open_destination(prepared, &cx).map_err(EngineError::Setup)?)
     };
+    let window = destination.as_ref().map_or(1, |d| d.window().max(1));
 
     let mut walk = Walk {
         name,
@@ -158,8 +145,10 @@ pub fn run(
         state: live,
         store: state,
         destination,
-        id_path: &id_path,
-        cursor_field: cursor_field.as_deref(),
+        pending: Vec::with_capacity(window),
+        window,
+        id_path,
+        cursor_field,
         saved_cursor: saved_cursor.as_deref(),
         new_cursor: None,
         seq,
@@ -201,6 +190,7 @@ pub fn run(
         };
         walk.problem(None, ProblemKind::Error, message);
     }
+    walk.write_pending();
     let read_complete = failed_units.is_empty() && !walk.stopped && walk.fatal.is_none();
     walk.flush();
 
@@ -297,6 +287,10 @@ struct Walk<'r> {
     /// The state store for reading, in a dry run too (when there is one).
     store: Option<&'r State>,
     destination: Option<Box<dyn Destination>>,
+    /// Writes decided on and not yet handed to the destination.
+    pending: Vec<Pending>,
+    /// How many writes the destination takes at once.
+    window: usize,
     id_path: &'r str,
     cursor_field: Option<&'r str>,
     saved_cursor: Option<&'r str>,
@@ -444,20 +438,82 @@ impl Walk<'_> {
             }
             return;
         }
+        if self.destination.is_none() {
+            return;
+        }
+        self.pending.push(Pending {
+            id,
+            kind,
+            dest_id: known.and_then(|k| k.dest_id),
+            mapped,
+            print,
+            raw,
+        });
+        if self.pending.len() >= self.window {
+            self.write_pending();
+        }
+    }
+
+    /// Hands the pending writes to the destination and books each result: a write the
+    /// destination took goes into the next state commit, a failed one is kept for a
+    /// retry.
+    fn write_pending(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let pending = std::mem::take(&mut self.pending);
         let Some(destination) = self.destination.as_deref_mut() else {
             return;
         };
-        match destination.apply(&id, change) {
+        let writes: Vec<Write<'_>> = pending
+            .iter()
+            .map(|p| Write {
+                source_id: &p.id,
+                change: match p.kind {
+                    "create" => Change::Create { record: &p.mapped },
+                    "update" => Change::Update {
+                        dest_id: p.dest_id.as_deref(),
+                        record: &p.mapped,
+                    },
+                    _ => Change::Unchanged { record: &p.mapped },
+                },
+            })
+            .collect();
+        let mut results = destination.apply(&writes);
+        drop(writes);
+        results.resize_with(pending.len(), || {
+            Err(WriteFailure {
+                message: "the destination gave no answer for this record".to_string(),
+            })
+        });
+        for (write, result) in pending.into_iter().zip(results) {
+            self.book(write, result);
+        }
+        if self.batch.records.len() + self.batch.seen.len() >= BATCH {
+            self.flush();
+        }
+    }
+
+    /// Books the destination's answer for one write.
+    fn book(&mut self, write: Pending, result: WriteResult) {
+        let Pending {
+            id,
+            kind,
+            dest_id: known_dest_id,
+            print,
+            raw,
+            ..
+        } = write;
+        match result {
             Ok(dest_id) => {
                 self.count(kind);
                 if kind == "unchanged" {
                     self.batch.seen.push(id);
                 } else {
-                    let dest_id = dest_id.or_else(|| known.and_then(|k| k.dest_id));
                     self.batch.records.push((
                         id.clone(),
                         RecordState {
-                            dest_id,
+                            dest_id: dest_id.or(known_dest_id),
                             fingerprint: print,
                             last_seen_run: self.seq,
                         },
@@ -478,9 +534,6 @@ impl Walk<'_> {
                 });
                 self.problem(Some(id), ProblemKind::Failed, failure.message);
             }
-        }
-        if self.batch.records.len() + self.batch.seen.len() >= BATCH {
-            self.flush();
         }
     }
 
@@ -549,31 +602,38 @@ impl Walk<'_> {
         if !self.within_guard(gone.len() as u64, known, max_fraction) {
             return Ok(());
         }
-        for (id, record) in gone {
+        for chunk in gone.chunks(self.window) {
             let Some(destination) = self.destination.as_deref_mut() else {
                 break;
             };
-            match destination.apply(
-                &id,
-                Change::Delete {
-                    dest_id: record.dest_id.as_deref(),
-                },
-            ) {
-                Ok(_) => {
-                    self.counts.deleted += 1;
-                    self.problem(
-                        Some(id.clone()),
-                        ProblemKind::Deleted,
-                        "not in the source any more".to_string(),
-                    );
-                    self.batch.deleted.push(id);
-                }
-                Err(failure) => {
-                    self.problem(
-                        Some(id),
-                        ProblemKind::Failed,
-                        format!("delete: {}", failure.message),
-                    );
+            let writes: Vec<Write<'_>> = chunk
+                .iter()
+                .map(|(id, record)| Write {
+                    source_id: id,
+                    change: Change::Delete {
+                        dest_id: record.dest_id.as_deref(),
+                    },
+                })
+                .collect();
+            let results = destination.apply(&writes);
+            for ((id, _), result) in chunk.iter().zip(results) {
+                match result {
+                    Ok(_) => {
+                        self.counts.deleted += 1;
+                        self.problem(
+                            Some(id.clone()),
+                            ProblemKind::Deleted,
+                            "not in the source any more".to_string(),
+                        );
+                        self.batch.deleted.push(id.clone());
+                    }
+                    Err(failure) => {
+                        self.problem(
+                            Some(id.clone()),
+                            ProblemKind::Failed,
+                            format!("delete: {}", failure.message),
+                        );
+                    }
                 }
             }
         }
@@ -649,4 +709,17 @@ fn move_into(dir: &Path, file: &Path) -> Result<(), String> {
             dir.display()
         )
     })
+}
+
+/// A write decided on for one record, waiting for its window to be handed over.
+struct Pending {
+    id: String,
+    /// `create`, `update` or `unchanged`.
+    kind: &'static str,
+    /// The destination id state knows for the record.
+    dest_id: Option<String>,
+    mapped: Value,
+    print: [u8; 16],
+    /// Kept for a retry if the write fails.
+    raw: Value,
 }

@@ -38,8 +38,10 @@ use tables::{
 /// The open state file. One per file: a second open, from this process or another, is
 /// refused with [`StateError::InUse`]. `State` is `Send + Sync`; share it in an `Arc`.
 /// Writes are serialized by redb (one write transaction at a time; others wait).
+/// Clones share the one open file.
+#[derive(Clone)]
 pub struct State {
-    db: Database,
+    db: std::sync::Arc<Database>,
     path: PathBuf,
 }
 
@@ -66,7 +68,7 @@ fn create_new(path: &Path) -> Result<(), StateError> {
         })
         .and_then(|db| {
             State {
-                db,
+                db: std::sync::Arc::new(db),
                 path: path.to_path_buf(),
             }
             .prepare()
@@ -117,7 +119,7 @@ impl State {
             }
         };
         let state = State {
-            db,
+            db: std::sync::Arc::new(db),
             path: path.to_path_buf(),
         };
         state.prepare()?;

@@ -1,0 +1,66 @@
+//! Opens a pipeline's connectors: the one place that turns a `[source]` or
+//! `[destination]` block into the [`Source`] or [`Destination`] a run uses.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use super::destination::{Destination, FileDestinationWriter};
+use super::source::{FileSourceReader, Source};
+use crate::catalog::Prepared;
+use crate::pipeline;
+use crate::state::State;
+
+/// What opening a connector may need besides its block.
+pub struct Context<'a> {
+    /// The folder of the pipeline file; relative paths start here.
+    pub base: &'a Path,
+    /// When the run started (fills `{date}` and friends in paths).
+    pub started_at: DateTime<Utc>,
+    /// The pipeline's time zone.
+    pub zone: chrono_tz::Tz,
+    /// The state store (tokens are cached there); `None` in a dry run without one.
+    pub state: Option<&'a State>,
+    /// The saved incremental cursor this run reads past, if any.
+    pub cursor: Option<&'a str>,
+}
+
+/// The run's source.
+pub fn open_source(prepared: &Prepared, cx: &Context<'_>) -> Result<Box<dyn Source>, String> {
+    match &prepared.pipeline.source {
+        pipeline::Source::File(config) => Ok(Box::new(FileSourceReader::new(config, cx.base))),
+        other => Err(format!("`{}` sources cannot run yet", other.kind())),
+    }
+}
+
+/// The run's destination.
+pub fn open_destination(
+    prepared: &Prepared,
+    cx: &Context<'_>,
+) -> Result<Box<dyn Destination>, String> {
+    match &prepared.pipeline.destination {
+        pipeline::Destination::File(config) => Ok(Box::new(FileDestinationWriter::open(
+            config,
+            cx.base,
+            cx.started_at,
+            cx.zone,
+        )?)),
+        other => Err(format!("`{}` destinations cannot run yet", other.kind())),
+    }
+}
+
+/// The path of the source id in each source record.
+pub fn id_path(source: &pipeline::Source) -> &str {
+    match source {
+        pipeline::Source::File(config) => &config.id,
+        pipeline::Source::Http(config) => &config.id,
+    }
+}
+
+/// The record field an incremental run's cursor is read from, if the source has one.
+pub fn cursor_field(source: &pipeline::Source) -> Option<&str> {
+    match source {
+        pipeline::Source::File(config) => config.incremental.as_ref().map(|i| i.field.as_str()),
+        pipeline::Source::Http(config) => config.incremental.as_ref().map(|i| i.field.as_str()),
+    }
+}
