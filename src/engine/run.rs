@@ -1,9 +1,9 @@
 //! One run of one pipeline, top to bottom.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::EngineError;
@@ -154,6 +154,9 @@ pub fn run(
         seq,
         seen: HashSet::new(),
         counts: Counts::default(),
+        retrying: HashMap::new(),
+        retried: HashMap::new(),
+        retries_succeeded: 0,
         problems: Vec::new(),
         preview: Preview::default(),
         batch: Commit {
@@ -165,6 +168,14 @@ pub fn run(
         guard_tripped: false,
         progress,
     };
+
+    // Records whose write failed in earlier runs go first.
+    if let Some(store) = state {
+        for failed in store.failed(name)? {
+            walk.retry(failed);
+        }
+        walk.write_pending();
+    }
 
     // Read every unit; a unit that fails is reported and the others go on.
     let units = source.units().map_err(EngineError::Setup)?;
@@ -257,7 +268,7 @@ pub fn run(
         started_at,
         finished_at: Utc::now(),
         counts,
-        retries_succeeded: 0,
+        retries_succeeded: walk.retries_succeeded,
         problems: std::mem::take(&mut walk.problems),
     };
     let preview = options.dry_run.then(|| std::mem::take(&mut walk.preview));
@@ -299,6 +310,13 @@ struct Walk<'r> {
     /// Hashes of the source ids seen in this run.
     seen: HashSet<u128>,
     counts: Counts,
+    /// Failed records of earlier runs being retried: attempts so far and the first
+    /// failure, by source id.
+    retrying: HashMap<String, (u32, DateTime<Utc>)>,
+    /// Fingerprints of the raw records retried in this run, by id hash: the same
+    /// record read again from the source is not processed twice.
+    retried: HashMap<u128, [u8; 16]>,
+    retries_succeeded: u64,
     problems: Vec<Problem>,
     preview: Preview,
     batch: Commit,
@@ -314,7 +332,7 @@ impl Walk<'_> {
     /// Takes one item of the source.
     fn item(&mut self, item: Item, unit_error: &mut Option<String>) -> Flow {
         match item {
-            Item::Record(record) => self.record(record),
+            Item::Record(record) => self.record(record, Origin::Source),
             Item::Unreadable { location, message } => {
                 self.counts.received += 1;
                 self.counts.invalid += 1;
@@ -339,13 +357,25 @@ impl Walk<'_> {
         Flow::Continue
     }
 
+    /// Retries a record whose write failed in an earlier run. Whatever happens to it
+    /// now other than another failed write settles its entry.
+    fn retry(&mut self, failed: FailedRecord) {
+        self.retrying.insert(
+            failed.source_id.clone(),
+            (failed.attempts, failed.first_failed_at),
+        );
+        self.batch.resolved.push(failed.source_id);
+        self.record(failed.record, Origin::Retry);
+    }
+
     /// One source record, from id to state.
-    fn record(&mut self, raw: Value) {
+    fn record(&mut self, raw: Value, origin: Origin) {
         // Incremental: only records past the saved cursor count as read.
-        if let Some(value) = self
-            .cursor_field
-            .and_then(|field| lookup(&raw, field))
-            .and_then(cursor::cursor_text)
+        if origin == Origin::Source
+            && let Some(value) = self
+                .cursor_field
+                .and_then(|field| lookup(&raw, field))
+                .and_then(cursor::cursor_text)
         {
             if !cursor::is_past(&value, self.saved_cursor) {
                 return;
@@ -358,7 +388,21 @@ impl Walk<'_> {
             self.reject(None, format!("the record has no id (`{}`)", self.id_path));
             return;
         };
-        if !self.seen.insert(id_hash(&id)) {
+        let hash = id_hash(&id);
+        if origin == Origin::Retry {
+            self.retried.insert(hash, fingerprint(&raw));
+        } else if self
+            .retried
+            .get(&hash)
+            .is_some_and(|print| *print == fingerprint(&raw))
+        {
+            // Retried at the start of this run as it is: already counted and written.
+            self.counts.received -= 1;
+            self.seen.insert(hash);
+            self.batch.seen.push(id);
+            return;
+        }
+        if origin == Origin::Source && !self.seen.insert(hash) {
             self.counts.duplicates += 1;
             let message =
                 format!("id `{id}` was already seen in this run; this record is not written");
@@ -507,6 +551,9 @@ impl Walk<'_> {
         match result {
             Ok(dest_id) => {
                 self.count(kind);
+                if self.retrying.remove(&id).is_some() {
+                    self.retries_succeeded += 1;
+                }
                 if kind == "unchanged" {
                     self.batch.seen.push(id);
                 } else {
@@ -524,12 +571,14 @@ impl Walk<'_> {
             Err(failure) => {
                 self.counts.failed += 1;
                 let now = Utc::now();
+                let (attempts, first_failed_at) = self.retrying.remove(&id).unwrap_or((0, now));
+                self.batch.resolved.retain(|resolved| *resolved != id);
                 self.batch.failed.push(FailedRecord {
                     source_id: id.clone(),
                     record: raw,
                     error: failure.message.clone(),
-                    attempts: 1,
-                    first_failed_at: now,
+                    attempts: attempts + 1,
+                    first_failed_at,
                     last_failed_at: now,
                 });
                 self.problem(Some(id), ProblemKind::Failed, failure.message);
@@ -722,4 +771,13 @@ struct Pending {
     print: [u8; 16],
     /// Kept for a retry if the write fails.
     raw: Value,
+}
+
+/// Where a record comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// Read from the source in this run.
+    Source,
+    /// A failed record of an earlier run, retried first.
+    Retry,
 }
