@@ -287,6 +287,30 @@ fn empty_fields_are_left_out_unless_overwrite() {
 }
 
 #[test]
+fn a_csv_export_has_the_mapping_columns_in_order_even_when_the_first_record_leaves_one_out() {
+    let p = Project::new();
+    p.write(
+        "pipelines/export.toml",
+        &PEOPLE
+            .replace("out/people.ndjson", "out/people.csv")
+            .replace("email = email", "zip   = zip\nemail = email"),
+    );
+    p.records(
+        "pipelines/data/people.ndjson",
+        &[
+            json!({"id": 1, "email": "a@b.org", "name": "Ann"}),
+            json!({"id": 2, "email": "b@b.org", "name": "Bob", "zip": "1011 AB"}),
+        ],
+    );
+    let (code, report) = p.run("export", &[]);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(
+        p.read("pipelines/out/people.csv"),
+        "id,zip,email,name\n1,,a@b.org,Ann\n2,1011 AB,b@b.org,Bob\n"
+    );
+}
+
+#[test]
 fn a_dry_run_touches_nothing() {
     let p = Project::new();
     let pipeline = PEOPLE.replace(

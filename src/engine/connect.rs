@@ -41,6 +41,7 @@ pub fn open_destination(
     match &prepared.pipeline.destination {
         pipeline::Destination::File(config) => Ok(Box::new(FileDestinationWriter::open(
             config,
+            prepared.mapping.output_fields(),
             cx.base,
             cx.started_at,
             cx.zone,

@@ -73,9 +73,11 @@ pub struct FileDestinationWriter {
 
 impl FileDestinationWriter {
     /// Opens the file at `config.path` (relative to `base`; `{date}` and friends filled
-    /// from `started_at` in `zone`).
+    /// from `started_at` in `zone`). CSV and XLSX files get `columns` in that order,
+    /// so a record that leaves an empty field out still lines up.
     pub fn open(
         config: &FileDestination,
+        columns: Vec<String>,
         base: &Path,
         started_at: DateTime<Utc>,
         zone: chrono_tz::Tz,
@@ -99,6 +101,7 @@ impl FileDestinationWriter {
                 .and_then(|c| u8::try_from(c).ok())
                 .unwrap_or(b','),
             sheet: config.sheet.clone(),
+            columns: Some(columns),
             ..WriteOptions::default()
         };
         let writer = formats::create_writer(&path, format, &options)

@@ -29,6 +29,19 @@ impl std::fmt::Debug for Mapping {
     }
 }
 
+impl Mapping {
+    /// The top-level destination fields, in the order the mapping first assigns them
+    /// (a dotted path such as `address.city` gives `address`). File destinations use
+    /// it for their columns.
+    pub fn output_fields(&self) -> Vec<String> {
+        self.shape
+            .fields
+            .iter()
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+}
+
 /// What a mapping made of one record.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
