@@ -8,7 +8,7 @@ use super::auth::{Auth, Grant, JwtAlgorithm};
 use super::codes;
 use super::destination::Destination;
 use super::model::{Deletes, PipelineFile, SyncMode};
-use super::source::{AfterRead, Source};
+use super::source::{AfterRead, FileFormat, Source};
 use super::tree::{Located, Node};
 use crate::diagnostic::{Diagnostic, did_you_mean};
 
@@ -239,7 +239,19 @@ impl Checker<'_> {
                     self.zero_concurrency("destination");
                 }
             }
-            Some(Destination::File(f)) if f.format().is_none() => self.no_format("destination"),
+            Some(Destination::File(f)) => match f.format() {
+                None => self.no_format("destination"),
+                Some(FileFormat::Xls) => {
+                    let key = if f.format.is_some() { "format" } else { "path" };
+                    self.push(
+                        codes::INVALID_VALUE,
+                        "sluice reads the old Excel format (.xls) but cannot write it".to_string(),
+                        self.at(&["destination", key]),
+                        Some("write `.xlsx` instead: every Excel since 2007 opens it".to_string()),
+                    );
+                }
+                Some(_) => {}
+            },
             _ => {}
         }
     }
