@@ -35,24 +35,77 @@ pub fn id_hash(id: &str) -> u128 {
     xxh3_128(id.as_bytes())
 }
 
-/// The fingerprint of a record as it is written: its JSON text hashed. Mapped records
-/// serialise in mapping order, so equal records give equal fingerprints.
+/// The fingerprint of a record: a 128-bit hash of its content (each value's kind,
+/// length and bytes, keys in order), so equal records give equal fingerprints and any
+/// change to a key, a value or a type gives another. Computed without building the
+/// record's JSON text.
 pub fn fingerprint(record: &Value) -> [u8; 16] {
-    let text = serde_json::to_vec(record).unwrap_or_default();
-    xxh3_128(&text).to_le_bytes()
+    thread_local! {
+        static BYTES: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BYTES.with_borrow_mut(|bytes| {
+        bytes.clear();
+        encode(bytes, record);
+        xxh3_128(bytes).to_le_bytes()
+    })
+}
+
+/// Writes each value's kind, length and bytes: an encoding in which different values
+/// never give the same bytes.
+fn encode(out: &mut Vec<u8>, value: &Value) {
+    match value {
+        Value::Null => out.push(b'n'),
+        Value::Bool(b) => out.push(if *b { b't' } else { b'f' }),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                out.push(b'i');
+                out.extend_from_slice(&i.to_le_bytes());
+            } else if let Some(u) = n.as_u64() {
+                out.push(b'u');
+                out.extend_from_slice(&u.to_le_bytes());
+            } else {
+                out.push(b'd');
+                out.extend_from_slice(&n.as_f64().unwrap_or(f64::NAN).to_bits().to_le_bytes());
+            }
+        }
+        Value::String(s) => encode_text(out, b's', s),
+        Value::Array(items) => {
+            out.push(b'a');
+            out.extend_from_slice(&(items.len() as u64).to_le_bytes());
+            for item in items {
+                encode(out, item);
+            }
+        }
+        Value::Object(map) => {
+            out.push(b'o');
+            out.extend_from_slice(&(map.len() as u64).to_le_bytes());
+            for (key, item) in map {
+                encode_text(out, b'k', key);
+                encode(out, item);
+            }
+        }
+    }
+}
+
+fn encode_text(out: &mut Vec<u8>, tag: u8, text: &str) {
+    out.push(tag);
+    out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    out.extend_from_slice(text.as_bytes());
 }
 
 /// Drops null and empty values (empty text, list or object) from an object, at every
 /// depth, for `empty_fields = "skip"`: they must not wipe data at the destination.
-pub fn without_empty(record: Value) -> Value {
-    match record {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| (k, without_empty(v)))
-                .filter(|(_, v)| !is_empty(v))
-                .collect(),
-        ),
-        other => other,
+pub fn without_empty(mut record: Value) -> Value {
+    drop_empty(&mut record);
+    record
+}
+
+fn drop_empty(value: &mut Value) {
+    if let Value::Object(map) = value {
+        map.retain(|_, item| {
+            drop_empty(item);
+            !is_empty(item)
+        });
     }
 }
 
@@ -89,6 +142,24 @@ mod tests {
     fn fingerprints_follow_content() {
         assert_eq!(fingerprint(&json!({"a": 1})), fingerprint(&json!({"a": 1})));
         assert_ne!(fingerprint(&json!({"a": 1})), fingerprint(&json!({"a": 2})));
+        assert_ne!(
+            fingerprint(&json!({"a": 1})),
+            fingerprint(&json!({"a": "1"}))
+        );
+        assert_ne!(
+            fingerprint(&json!({"a": 1})),
+            fingerprint(&json!({"a": 1.0}))
+        );
+        assert_ne!(fingerprint(&json!({"a": 1})), fingerprint(&json!({"b": 1})));
+        assert_ne!(
+            fingerprint(&json!({"a": ["x", "y"]})),
+            fingerprint(&json!({"a": ["xy"]}))
+        );
+        assert_ne!(
+            fingerprint(&json!({"a": {"b": null}})),
+            fingerprint(&json!({"a": {}, "b": null}))
+        );
+        assert_ne!(fingerprint(&json!([true])), fingerprint(&json!([false])));
     }
 
     #[test]
