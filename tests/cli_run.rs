@@ -255,6 +255,16 @@ fn deletes_propagate_within_the_guard() {
     let (code, allowed) = p.run("people", &["--allow-mass-delete"]);
     assert_eq!(code, Some(0), "{allowed:#}");
     assert_eq!(allowed["counts"]["deleted"], 5);
+
+    // A record still in the source but now skipped or invalid is not deleted.
+    let mut changed = people[..3].to_vec();
+    changed[0]["status"] = json!("test");
+    changed[1]["email"] = json!("");
+    p.records("pipelines/data/people.ndjson", &changed);
+    let (_, kept) = p.run("people", &[]);
+    assert_eq!(kept["counts"]["skipped"], 1, "{kept:#}");
+    assert_eq!(kept["counts"]["invalid"], 1, "{kept:#}");
+    assert_eq!(kept["counts"]["deleted"], 0, "{kept:#}");
 }
 
 #[test]

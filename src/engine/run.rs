@@ -399,7 +399,6 @@ impl Walk<'_> {
             // Retried at the start of this run as it is: already counted and written.
             self.counts.received -= 1;
             self.seen.insert(hash);
-            self.batch.seen.push(id);
             return;
         }
         if origin == Origin::Source && !self.seen.insert(hash) {
@@ -554,9 +553,7 @@ impl Walk<'_> {
                 if self.retrying.remove(&id).is_some() {
                     self.retries_succeeded += 1;
                 }
-                if kind == "unchanged" {
-                    self.batch.seen.push(id);
-                } else {
+                if kind != "unchanged" {
                     self.batch.records.push((
                         id.clone(),
                         RecordState {
@@ -643,7 +640,8 @@ impl Walk<'_> {
         let Some(state) = self.state else {
             return self.preview_deletes();
         };
-        let gone = state.unseen(self.name, self.seq)?;
+        let seen = &self.seen;
+        let gone = state.missing(self.name, |id| seen.contains(&id_hash(id)))?;
         if gone.is_empty() {
             return Ok(());
         }
@@ -695,13 +693,12 @@ impl Walk<'_> {
         let Some(store) = self.store else {
             return Ok(());
         };
-        // Nothing was committed, so every known record counts as not seen in this run.
-        let known = store.unseen(self.name, u64::MAX)?;
-        let total = known.len() as u64;
-        let gone: Vec<String> = known
+        let total = store.record_count(self.name)?;
+        let seen = &self.seen;
+        let gone: Vec<String> = store
+            .missing(self.name, |id| seen.contains(&id_hash(id)))?
             .into_iter()
             .map(|(id, _)| id)
-            .filter(|id| !self.seen.contains(&id_hash(id)))
             .collect();
         let fraction = self.prepared.pipeline.sync.max_delete_fraction.get();
         if gone.is_empty() || !self.within_guard(gone.len() as u64, total, fraction) {

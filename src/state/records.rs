@@ -66,6 +66,34 @@ impl State {
         })
     }
 
+    /// A pipeline's records whose source ids `seen` does not accept, in source id
+    /// order: after a complete read, the ones the source no longer has. Streams the
+    /// table, so memory follows the answer, not the number of records.
+    pub fn missing(
+        &self,
+        pipeline: &str,
+        seen: impl Fn(&str) -> bool,
+    ) -> Result<Vec<(String, RecordState)>, StateError> {
+        self.settle(Some(pipeline))?;
+        let name = records_table_name(pipeline);
+        self.read(|txn| {
+            let records = match txn.open_table(records_table(&name)) {
+                Ok(records) => records,
+                Err(TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+                Err(e) => return Err(e.into()),
+            };
+            let mut out = Vec::new();
+            for entry in records.iter()? {
+                let (key, value) = entry?;
+                let id = key.value();
+                if !seen(id) {
+                    out.push((id.to_string(), decode_record(pipeline, id, value.value())?));
+                }
+            }
+            Ok(out)
+        })
+    }
+
     /// How many records the store knows for a pipeline.
     pub fn record_count(&self, pipeline: &str) -> Result<u64, StateError> {
         self.settle(Some(pipeline))?;
