@@ -9,5 +9,6 @@ pub mod formats;
 pub mod mapping;
 pub mod pipeline;
 pub mod report;
+pub mod schedule;
 pub mod script;
 pub mod state;
