@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod daemon;
 pub mod diagnostic;
 pub mod engine;
 pub mod files;
