@@ -92,7 +92,10 @@ pub enum Refused {
     #[error("pipeline `{0}` is disabled in its file")]
     Disabled(String),
     /// The last run began less than `min_interval` ago.
-    #[error("pipeline `{pipeline}` ran less than `min_interval` ({min_interval}) ago: try again in {}s", wait.as_secs().max(1))]
+    #[error(
+        "pipeline `{pipeline}`: its last run began less than `min_interval` ({min_interval}) ago; try again in {}s",
+        whole_seconds(*wait)
+    )]
     TooSoon {
         /// The pipeline.
         pipeline: String,
@@ -107,12 +110,15 @@ impl Refused {
     /// For [`Refused::TooSoon`]: the wait in whole seconds, rounded up (a `Retry-After`).
     pub fn retry_after_secs(&self) -> Option<u64> {
         match self {
-            Refused::TooSoon { wait, .. } => {
-                Some(wait.as_secs() + u64::from(wait.subsec_nanos() > 0))
-            }
+            Refused::TooSoon { wait, .. } => Some(whole_seconds(*wait)),
             _ => None,
         }
     }
+}
+
+/// A wait in whole seconds, rounded up (never 0: a refusal means "not yet").
+fn whole_seconds(wait: std::time::Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }
 
 /// One pipeline as the planner sees it, for `GET /status`.
