@@ -1,7 +1,8 @@
 //! End to end: `sluice serve` as a real process on a free loopback port, with a
 //! project in a temporary folder: the first run comes promptly, `after` orders runs,
 //! manual triggers over HTTP and with `sluice trigger`, `min_interval` refuses with a
-//! 429 and the wait, unknown pipelines are 404, and SIGTERM stops it cleanly.
+//! 429 and the wait, unknown pipelines are 404, and SIGTERM stops it cleanly, letting a
+//! run that is going on finish first.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -132,7 +133,12 @@ impl Daemon {
 
     /// Waits for a log line containing `text`; it is returned.
     fn wait_for_line(&mut self, text: &str) -> String {
-        let deadline = Instant::now() + PATIENCE;
+        self.wait_for_line_within(text, PATIENCE)
+    }
+
+    /// Waits up to `patience` for a log line containing `text`; it is returned.
+    fn wait_for_line_within(&mut self, text: &str, patience: Duration) -> String {
+        let deadline = Instant::now() + patience;
         if let Some(line) = self.log.iter().find(|l| l.contains(text)) {
             return line.clone();
         }
@@ -201,6 +207,30 @@ impl Daemon {
                 Instant::now() < deadline,
                 "`{name}` did not reach {runs} runs: {status:#}"
             );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Daemon {
+    /// Sends SIGTERM (`Child::kill` would be SIGKILL).
+    fn terminate(&self) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+    }
+
+    /// Waits for the daemon to exit; its exit code.
+    fn wait_for_exit(&mut self) -> Option<i32> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("waitable") {
+                return status.code();
+            }
+            assert!(Instant::now() < deadline, "the daemon did not stop");
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -289,22 +319,40 @@ fn serve_runs_on_schedule_takes_triggers_and_stops_on_sigterm() {
     assert_eq!(out.status.code(), Some(2), "{out:?}");
 
     // SIGTERM: a clean stop.
-    let pid = daemon.child.id().to_string();
-    let killed = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill runs");
-    assert!(killed.success());
-    let deadline = Instant::now() + PATIENCE;
-    let status = loop {
-        if let Some(status) = daemon.child.try_wait().expect("waitable") {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "the daemon did not stop");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert_eq!(status.code(), Some(0));
+    daemon.terminate();
+    assert_eq!(daemon.wait_for_exit(), Some(0));
     daemon.wait_for_line("stopped");
+}
+
+#[test]
+fn sigterm_lets_a_running_run_finish() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pipelines = dir.path().join("pipelines");
+    std::fs::create_dir_all(pipelines.join("data")).expect("folders");
+    std::fs::write(
+        pipelines.join("big.toml"),
+        PEOPLE.replace("out/people.ndjson", "out/big.ndjson"),
+    )
+    .expect("written");
+    // Enough records that the run is still going when the signal arrives.
+    let records: String = (0..10_000)
+        .map(|i| format!("{{\"id\": {i}, \"name\": \" person {i} \"}}\n"))
+        .collect();
+    std::fs::write(pipelines.join("data/people.ndjson"), records).expect("written");
+
+    let mut daemon = Daemon::start(dir.path());
+    daemon.wait_for_line("big: run started (schedule)");
+    daemon.terminate();
+    daemon.wait_for_line("shutting down: waiting for 1 running run");
+    let (code, _, body) = daemon.http("POST", "/pipelines/big/run");
+    assert_eq!(code, 503, "{body}");
+    // A slow machine may take a while over 10,000 records in a debug build.
+    let finished = daemon.wait_for_line_within("big: run big-1 succeeded", 6 * PATIENCE);
+    assert!(finished.contains("created 10000"), "{finished}");
+    assert_eq!(daemon.wait_for_exit(), Some(0));
+    daemon.wait_for_line("stopped");
+    let written = std::fs::read_to_string(pipelines.join("out/big.ndjson")).expect("output");
+    assert_eq!(written.lines().count(), 10_000);
 }
 
 #[test]
