@@ -2,6 +2,7 @@
 //! the next wake-up (at most [`MAX_SLEEP`], so a wall clock that jumps is noticed), a
 //! trigger, the end of a run or the shutdown; then wait for the runs still going.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -11,7 +12,7 @@ use tokio::task::JoinSet;
 
 use super::{Event, Shared};
 use crate::engine::{self, RunOptions};
-use crate::report::RunStatus;
+use crate::report::{RunStatus, Trigger};
 use crate::schedule::{RunOutcome, Start};
 
 /// The longest the loop sleeps without looking at the clock again.
@@ -20,6 +21,8 @@ const MAX_SLEEP: Duration = Duration::from_secs(60);
 /// Runs pipelines when due until `shutdown` completes, then waits for running runs.
 pub(super) async fn schedule(shared: Arc<Shared>, shutdown: impl Future<Output = ()>) {
     let mut runs = JoinSet::new();
+    // Which pipeline each run task serves, to free it should the task itself fail.
+    let mut tasks: HashMap<tokio::task::Id, (String, Trigger)> = HashMap::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let now = shared.clock.now();
@@ -29,7 +32,9 @@ pub(super) async fn schedule(shared: Arc<Shared>, shutdown: impl Future<Output =
             (starts, planner.next_wakeup(now))
         };
         for start in starts {
-            runs.spawn(run(shared.clone(), start));
+            let what = (start.pipeline.clone(), start.trigger);
+            let task = runs.spawn(run(shared.clone(), start));
+            tasks.insert(task.id(), what);
         }
         let sleep = wakeup.map_or(MAX_SLEEP, |at| {
             (at - now).to_std().unwrap_or(Duration::ZERO).min(MAX_SLEEP)
@@ -38,20 +43,50 @@ pub(super) async fn schedule(shared: Arc<Shared>, shutdown: impl Future<Output =
             () = &mut shutdown => break,
             () = shared.wake.notified() => {}
             () = tokio::time::sleep(sleep) => {}
-            Some(joined) = runs.join_next(), if !runs.is_empty() => {
-                if let Err(e) = joined {
-                    shared.emit(&Event::Failed {
-                        pipeline: "?".to_string(),
-                        trigger: crate::report::Trigger::Schedule,
-                        error: format!("a run task ended abnormally: {e}"),
-                    });
-                }
+            Some(joined) = runs.join_next_with_id(), if !runs.is_empty() => {
+                ended(&shared, &mut tasks, joined);
             }
         }
     }
     shared.stopping.store(true, Ordering::SeqCst);
     shared.emit(&Event::Stopping(runs.len()));
-    while runs.join_next().await.is_some() {}
+    while let Some(joined) = runs.join_next_with_id().await {
+        ended(&shared, &mut tasks, joined);
+    }
+}
+
+/// A run task ended. Normally [`run`] told the planner already; a task that panicked
+/// did not, so its pipeline is marked as failed here instead of staying "running".
+fn ended(
+    shared: &Shared,
+    tasks: &mut HashMap<tokio::task::Id, (String, Trigger)>,
+    joined: Result<(tokio::task::Id, ()), tokio::task::JoinError>,
+) {
+    let id = match &joined {
+        Ok((id, ())) => *id,
+        Err(e) => e.id(),
+    };
+    let Some((pipeline, trigger)) = tasks.remove(&id) else {
+        return;
+    };
+    if let Err(e) = joined {
+        let now = shared.clock.now();
+        let outcome = RunOutcome {
+            started_at: now,
+            finished_at: now,
+            status: RunStatus::Failed,
+        };
+        let mut planner = shared.planner();
+        if planner.is_running(&pipeline) {
+            planner.finished(&pipeline, outcome);
+        }
+        drop(planner);
+        shared.emit(&Event::Failed {
+            pipeline,
+            trigger,
+            error: format!("the run task ended abnormally: {e}"),
+        });
+    }
 }
 
 /// One run of `start.pipeline` on a blocking thread; the planner hears how it ended.

@@ -194,6 +194,13 @@ impl Planner {
         self.entries.keys().map(String::as_str)
     }
 
+    /// True while a run of `pipeline` started by [`Planner::poll`] has not finished.
+    pub fn is_running(&self, pipeline: &str) -> bool {
+        self.entries
+            .get(pipeline)
+            .is_some_and(|e| e.running.is_some())
+    }
+
     /// The runs to start now; each is marked running until [`Planner::finished`].
     /// Asked-for runs come first and ignore `after`; scheduled runs wait for it.
     pub fn poll(&mut self, now: DateTime<Utc>) -> Vec<Start> {

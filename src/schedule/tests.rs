@@ -353,6 +353,7 @@ fn triggers_during_a_run_queue_one_follow_up() {
         Ok(Accepted::AlreadyQueued)
     );
     assert!(p.poll(now).is_empty(), "one run at a time");
+    assert!(p.is_running("people"));
     assert_eq!(status_of(&p, "people").queued, Some(Trigger::Manual));
     clock.advance(minutes(1));
     p.finished(
@@ -363,6 +364,7 @@ fn triggers_during_a_run_queue_one_follow_up() {
             status: RunStatus::Succeeded,
         },
     );
+    assert!(!p.is_running("people"));
     assert_eq!(p.next_wakeup(clock.now()), Some(clock.now()));
     let follow_up = run_due(&mut p, &clock, minutes(1), RunStatus::Succeeded);
     assert_eq!(follow_up.len(), 1);
