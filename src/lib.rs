@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod catalog;
 pub mod cli;
+pub mod daemon;
 pub mod diagnostic;
 pub mod engine;
 pub mod files;
@@ -10,5 +11,6 @@ pub mod formats;
 pub mod mapping;
 pub mod pipeline;
 pub mod report;
+pub mod schedule;
 pub mod script;
 pub mod state;

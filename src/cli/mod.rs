@@ -16,6 +16,8 @@ mod preview;
 mod project;
 mod run;
 mod schema;
+mod serve;
+mod trigger;
 mod validate;
 
 /// sluice keeps records in step between platforms: pipelines, a mapping language, and
@@ -65,6 +67,11 @@ enum Command {
     Report(history::ReportArgs),
     /// Show each pipeline's last run and cursor.
     Status,
+    /// Run as a daemon: pipelines run on their schedules; manual triggers and status
+    /// over HTTP (`--listen`). Stops cleanly on Ctrl-C or SIGTERM.
+    Serve(serve::ServeArgs),
+    /// Ask a running `sluice serve` to run a pipeline now.
+    Trigger(trigger::TriggerArgs),
 }
 
 /// Exit codes.
@@ -90,6 +97,8 @@ pub fn main() -> ExitCode {
         Command::History(args) => history::history(args, &cli.state),
         Command::Report(args) => history::report(args, &cli.state),
         Command::Status => history::status(&cli.state),
+        Command::Serve(args) => serve::run(args, &cli.pipelines, &cli.state),
+        Command::Trigger(args) => trigger::run(args),
     };
     ExitCode::from(code)
 }

@@ -1,0 +1,113 @@
+//! `sluice serve`: the daemon. Loads every pipeline in the pipelines folder, opens the
+//! state store, runs pipelines when their schedules say so and serves the management
+//! API until Ctrl-C or SIGTERM; runs going on then are finished before it exits.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use clap::Args;
+
+use super::{PROBLEMS, SUCCESS, USAGE, print_diagnostics, project};
+use crate::catalog::{Catalog, pipeline_files};
+use crate::daemon::Daemon;
+use crate::schedule::SystemClock;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address the management API listens on (port 0: any free port, logged).
+    #[arg(
+        long,
+        env = "SLUICE_LISTEN",
+        default_value = "127.0.0.1:7878",
+        value_name = "ADDR"
+    )]
+    listen: String,
+}
+
+pub fn run(args: ServeArgs, pipelines_dir: &Path, state_path: &Path) -> u8 {
+    let files = match pipeline_files(&[pipelines_dir.to_path_buf()]) {
+        Ok(files) => files,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return USAGE;
+        }
+    };
+    let Some(toolkit) = project::toolkit() else {
+        return USAGE;
+    };
+    let catalog = Catalog::load(&files, &project::load_context(), &toolkit);
+    print_diagnostics(&catalog.diagnostics);
+    let broken = catalog.files.saturating_sub(catalog.pipelines.len());
+    if broken > 0 {
+        eprintln!(
+            "warning: {broken} pipeline file{} with errors not served; `sluice validate` lists the problems",
+            if broken == 1 { "" } else { "s" }
+        );
+    }
+    let Some(state) = project::open_state(state_path) else {
+        return USAGE;
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return USAGE;
+        }
+    };
+    runtime.block_on(async {
+        let listener = match tokio::net::TcpListener::bind(&args.listen).await {
+            Ok(listener) => listener,
+            Err(e) => {
+                eprintln!("error: cannot listen on `{}`: {e}", args.listen);
+                return USAGE;
+            }
+        };
+        let log = |event: &crate::daemon::Event| {
+            eprintln!(
+                "{} {event}",
+                chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
+            );
+        };
+        let daemon = match Daemon::new(catalog.pipelines, state, Arc::new(SystemClock), log) {
+            Ok(daemon) => daemon,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return USAGE;
+            }
+        };
+        match daemon.run(listener, shutdown_signal()).await {
+            Ok(()) => SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                PROBLEMS
+            }
+        }
+    })
+}
+
+/// Completes on Ctrl-C, or on SIGTERM on Unix.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
