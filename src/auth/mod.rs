@@ -194,8 +194,8 @@ enum Scheme {
         clock: Clock,
         nonces: Nonces,
     },
-    OAuth2(OAuth2Client),
-    Jwt(JwtSigner),
+    OAuth2(Box<OAuth2Client>),
+    Jwt(Box<JwtSigner>),
     Script(ScriptSigner),
 }
 
@@ -249,8 +249,8 @@ impl Authenticator {
                 clock: context.clock.clone(),
                 nonces: context.nonces.clone(),
             },
-            Auth::OAuth2(c) => Scheme::OAuth2(OAuth2Client::new(name, c, context)?),
-            Auth::Jwt(c) => Scheme::Jwt(JwtSigner::new(c, context).map_err(fail)?),
+            Auth::OAuth2(c) => Scheme::OAuth2(Box::new(OAuth2Client::new(name, c, context)?)),
+            Auth::Jwt(c) => Scheme::Jwt(Box::new(JwtSigner::new(c, context).map_err(fail)?)),
             Auth::Script(c) => Scheme::Script(ScriptSigner::new(name, c, context)?),
         };
         Ok(Authenticator {
