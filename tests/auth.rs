@@ -716,3 +716,14 @@ async fn secrets_never_reach_errors_or_debug_output() {
     assert!(seen.contains("cannot handle"), "{seen}");
     assert!(!seen.contains(LEAK), "a credential leaked:\n{seen}");
 }
+
+/// A script's `http_post` also works on a single-threaded runtime (the one thread waits
+/// for the script while driving the request).
+#[tokio::test]
+async fn script_token_requests_work_on_a_current_thread_runtime() {
+    let (endpoint, url) = start_endpoint().await;
+    let config = script("oauth2_refresh.rhai", refresh_settings(&url));
+    let auth = Authenticator::new("crm", &config, &AuthContext::default()).expect("built");
+    assert_eq!(authorization(&auth).await.expect("ok"), "Bearer access-1");
+    assert_eq!(endpoint.calls.load(Ordering::SeqCst), 1);
+}
