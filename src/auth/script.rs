@@ -29,6 +29,10 @@ pub const AUTH_SCRIPTS: &[(&str, &str)] = &[
         include_str!("../../stdlib/auth/oauth1.rhai"),
     ),
     (
+        "stdlib/auth/jwt_hs256.rhai",
+        include_str!("../../stdlib/auth/jwt_hs256.rhai"),
+    ),
+    (
         "stdlib/auth/oauth2_refresh.rhai",
         include_str!("../../stdlib/auth/oauth2_refresh.rhai"),
     ),
