@@ -754,3 +754,45 @@ async fn script_token_requests_work_on_a_current_thread_runtime() {
     assert_eq!(authorization(&auth).await.expect("ok"), "Bearer access-1");
     assert_eq!(endpoint.calls.load(Ordering::SeqCst), 1);
 }
+
+/// The script example of the README's "Script authentication" runs as documented.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_script_example_runs() {
+    let readme = include_str!("../README.md");
+    let example = readme
+        .split("```rhai\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a rhai example in the README");
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("sign.rhai"), example).expect("write");
+    let context = AuthContext {
+        base: dir.path().to_path_buf(),
+        ..fixed_context()
+    };
+    let config = script("sign.rhai", json!({"secret": "s3cret-value", "key": "k1"}));
+    let auth = Authenticator::new("shop", &config, &context).expect("built");
+    let mut request = request();
+    auth.authorize(&mut request).await.expect("authorized");
+    let expected = hex::encode(
+        <hmac::Hmac<sha2::Sha256> as hmac::KeyInit>::new_from_slice(b"s3cret-value")
+            .map(|mut mac| {
+                hmac::Mac::update(&mut mac, b"GEThttp://127.0.0.1:9/api/items1318622958");
+                hmac::Mac::finalize(mac).into_bytes().to_vec()
+            })
+            .expect("hmac"),
+    );
+    assert!(
+        request
+            .headers
+            .contains(&("X-Signature".to_string(), expected)),
+        "{:?}",
+        request.headers
+    );
+    assert!(
+        request
+            .headers
+            .contains(&("X-Timestamp".into(), "1318622958".into()))
+    );
+    assert_eq!(request.url.query(), Some("key=k1"));
+}
