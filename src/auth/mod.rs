@@ -16,6 +16,22 @@ use url::Url;
 
 use crate::pipeline::Auth;
 
+mod http;
+mod jwt;
+mod oauth1;
+mod oauth2;
+pub mod primitives;
+mod script;
+#[cfg(test)]
+mod tests;
+
+use jwt::JwtSigner;
+use oauth1::OAuth1Signer;
+use oauth2::OAuth2Client;
+pub use primitives::{Clock, Nonces};
+use script::ScriptSigner;
+pub use script::{AUTH_SCRIPTS, auth_script_source};
+
 /// A request about to be sent, in the form signers need: OAuth 1 signs the method, the
 /// URL with its query and any form parameters.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,7 +103,60 @@ pub struct AuthContext {
     pub base: PathBuf,
     /// Where tokens are cached; `None` keeps them in memory only.
     pub tokens: Option<Arc<dyn TokenCache>>,
+    /// The HTTP client for token endpoints (and scripts' `http_post`); `None` builds one.
+    pub client: Option<reqwest::Client>,
+    /// The time (for timestamps, `iat`/`exp` and token expiry); the system clock by
+    /// default.
+    pub clock: Clock,
+    /// Where nonces come from; random by default.
+    pub nonces: Nonces,
+    /// How long before it expires a token is replaced; `None` means 30 s.
+    pub refresh_margin: Option<std::time::Duration>,
 }
+
+impl AuthContext {
+    /// A context for a pipeline in folder `base`, with tokens cached in `tokens`.
+    pub fn new(base: impl Into<PathBuf>, tokens: Option<Arc<dyn TokenCache>>) -> AuthContext {
+        AuthContext {
+            base: base.into(),
+            tokens,
+            ..AuthContext::default()
+        }
+    }
+
+    /// How long before expiry tokens are replaced.
+    pub(crate) fn margin(&self) -> chrono::Duration {
+        let margin = self.refresh_margin.unwrap_or(DEFAULT_REFRESH_MARGIN);
+        chrono::Duration::from_std(margin).unwrap_or(chrono::Duration::zero())
+    }
+
+    /// The HTTP client given, or a new one.
+    pub(crate) fn http_client(&self, name: &str) -> Result<reqwest::Client, AuthError> {
+        match &self.client {
+            Some(client) => Ok(client.clone()),
+            None => http::new_client().map_err(|message| AuthError {
+                name: name.to_string(),
+                message,
+            }),
+        }
+    }
+}
+
+impl std::fmt::Debug for AuthContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthContext")
+            .field("base", &self.base)
+            .field("tokens", &self.tokens.is_some())
+            .field("clock", &self.clock)
+            .field("nonces", &self.nonces)
+            .field("refresh_margin", &self.refresh_margin)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Tokens are replaced this long before they expire, so a request never leaves with a
+/// token that expires on the way.
+const DEFAULT_REFRESH_MARGIN: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Why a request could not be authenticated. Never contains a credential.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -99,24 +168,53 @@ pub struct AuthError {
     pub message: String,
 }
 
-/// Adds one `[auth.NAME]` block's credentials to requests.
+/// Adds one `[auth.NAME]` block's credentials to requests. `Send + Sync`: share it
+/// (in an `Arc`) between the requests of a connector; its `Debug` form shows no
+/// credential.
 pub struct Authenticator {
     name: String,
+    kind: &'static str,
     scheme: Scheme,
 }
 
 enum Scheme {
-    HeaderKey { header: String, key: String },
-    QueryKey { param: String, key: String },
-    Fixed { authorization: String },
+    HeaderKey {
+        header: String,
+        key: String,
+    },
+    QueryKey {
+        param: String,
+        key: String,
+    },
+    Fixed {
+        authorization: String,
+    },
+    OAuth1 {
+        signer: OAuth1Signer,
+        clock: Clock,
+        nonces: Nonces,
+    },
+    OAuth2(Box<OAuth2Client>),
+    Jwt(Box<JwtSigner>),
+    Script(ScriptSigner),
+}
+
+impl std::fmt::Debug for Authenticator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authenticator")
+            .field("name", &self.name)
+            .field("type", &self.kind)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Authenticator {
-    /// Builds the authenticator of block `name`.
+    /// Builds the authenticator of block `name`. Checks what can be checked without a
+    /// request (keys present, a PEM key that parses, a script that compiles).
     pub fn new(
         name: &str,
         config: &Auth,
-        _context: &AuthContext,
+        context: &AuthContext,
     ) -> Result<Authenticator, AuthError> {
         let fail = |message: String| AuthError {
             name: name.to_string(),
@@ -146,15 +244,18 @@ impl Authenticator {
             Auth::Bearer(c) => Scheme::Fixed {
                 authorization: format!("Bearer {}", c.token.expose()),
             },
-            other => {
-                return Err(fail(format!(
-                    "`{}` authentication is not available yet",
-                    other.kind()
-                )));
-            }
+            Auth::OAuth1(c) => Scheme::OAuth1 {
+                signer: OAuth1Signer::new(c),
+                clock: context.clock.clone(),
+                nonces: context.nonces.clone(),
+            },
+            Auth::OAuth2(c) => Scheme::OAuth2(Box::new(OAuth2Client::new(name, c, context)?)),
+            Auth::Jwt(c) => Scheme::Jwt(Box::new(JwtSigner::new(c, context).map_err(fail)?)),
+            Auth::Script(c) => Scheme::Script(ScriptSigner::new(name, c, context)?),
         };
         Ok(Authenticator {
             name: name.to_string(),
+            kind: config.kind(),
             scheme,
         })
     }
@@ -175,14 +276,67 @@ impl Authenticator {
             Scheme::Fixed { authorization } => {
                 request.set_header("Authorization", authorization.clone());
             }
+            Scheme::OAuth1 {
+                signer,
+                clock,
+                nonces,
+            } => {
+                let header = signer.authorization(request, &nonces.next(), clock.now().timestamp());
+                request.set_header("Authorization", header);
+            }
+            Scheme::OAuth2(client) => {
+                let token = client.token().await?;
+                request.set_header("Authorization", format!("Bearer {token}"));
+            }
+            Scheme::Jwt(signer) => {
+                let token = signer.token().map_err(|message| self.error(message))?;
+                request.set_header("Authorization", format!("Bearer {token}"));
+            }
+            Scheme::Script(script) => script.authorize(request).await?,
         }
         Ok(())
     }
 
     /// Called after the platform answered 401: forgets any cached token so the next
     /// [`authorize`](Self::authorize) obtains a fresh one. Returns whether retrying
-    /// the request can help (a token scheme), or not (a fixed key).
+    /// the request can help (a token scheme), or not (a fixed key or a signature).
     pub fn invalidate(&self) -> bool {
-        false
+        match &self.scheme {
+            Scheme::OAuth2(client) => client.invalidate(),
+            Scheme::Jwt(signer) => signer.invalidate(),
+            Scheme::Script(script) => script.invalidate(),
+            Scheme::HeaderKey { .. }
+            | Scheme::QueryKey { .. }
+            | Scheme::Fixed { .. }
+            | Scheme::OAuth1 { .. } => false,
+        }
     }
+
+    fn error(&self, message: String) -> AuthError {
+        AuthError {
+            name: self.name.clone(),
+            message,
+        }
+    }
+}
+
+/// `message` with every occurrence of a credential (also percent- or form-encoded)
+/// replaced by `***`. Credentials
+/// shorter than 3 characters are left alone (they would blank ordinary words).
+pub(crate) fn redact(message: &str, secrets: &[&str]) -> String {
+    // Each secret as written and as it appears in URLs and form bodies.
+    let mut forms: Vec<String> = Vec::new();
+    for secret in secrets.iter().filter(|s| s.len() >= 3) {
+        let encoded = primitives::percent_encode(secret);
+        forms.push(encoded.replace("%20", "+"));
+        forms.push(encoded);
+        forms.push(secret.to_string());
+    }
+    // Longest first, so a secret containing another is blanked whole.
+    forms.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let mut out = message.to_string();
+    for secret in &forms {
+        out = out.replace(secret.as_str(), "***");
+    }
+    out
 }

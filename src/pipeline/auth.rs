@@ -113,6 +113,20 @@ pub struct OAuth2Auth {
     pub refresh_token: Option<Secret>,
     /// Scopes to ask for, separated by spaces.
     pub scope: Option<String>,
+    /// How the client id and secret reach the token endpoint (default `basic`).
+    #[serde(default)]
+    pub client_auth: ClientAuth,
+}
+
+/// How an OAuth 2 client authenticates to the token endpoint (RFC 6749 §2.3.1).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuth {
+    /// An `Authorization: Basic` header (what the RFC asks servers to support).
+    #[default]
+    Basic,
+    /// `client_id` and `client_secret` in the form body.
+    Form,
 }
 
 /// OAuth 2 grant types.

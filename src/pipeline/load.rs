@@ -337,7 +337,14 @@ fn build(
     if mapping.is_none() {
         missing("mapping");
     }
-    let references = references(root);
+    let mut references = references(root);
+    // An auth script found neither beside the pipeline nor in the project is one of the
+    // scripts shipped in the binary (`stdlib/auth/`) when it has such a name; those
+    // compile by construction, so they are neither resolved nor compiled here.
+    references.auth_scripts.retain(|r| {
+        ctx.search(&r.at.file, &r.name).is_ok()
+            || crate::auth::auth_script_source(&r.name).is_none()
+    });
     let mut resolve =
         |reference: &Reference, what: &str| match ctx.search(&reference.at.file, &reference.name) {
             Ok(path) => Some(path),
@@ -539,5 +546,28 @@ mod tests {
             .map(|d| (d.code, d.line_col()))
             .collect();
         assert_eq!(found, [(codes::MISSING_FILE, (2, 22))]);
+    }
+
+    #[test]
+    fn shipped_auth_scripts_need_no_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let rest = "[source]\ntype = \"file\"\npath = \"a.csv\"\nid = \"id\"\n[destination]\ntype = \"file\"\npath = \"b.csv\"\n[mapping]\ninline = 'x = 1'\n";
+        let shipped =
+            format!("[auth.a]\ntype = \"script\"\nfile = \"stdlib/auth/oauth1.rhai\"\n{rest}");
+        let loaded = load_text(dir.path(), &shipped);
+        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+        let pipeline = loaded.pipeline.expect("loaded");
+        assert!(pipeline.auth_scripts.is_empty());
+        assert!(pipeline.references.auth_scripts.is_empty());
+
+        let unknown =
+            format!("[auth.b]\ntype = \"script\"\nfile = \"stdlib/auth/nope.rhai\"\n{rest}");
+        let loaded = load_text(dir.path(), &unknown);
+        let found: Vec<_> = loaded
+            .diagnostics
+            .iter()
+            .map(|d| (d.code, d.line_col()))
+            .collect();
+        assert_eq!(found, [(codes::MISSING_FILE, (3, 8))]);
     }
 }

@@ -26,8 +26,8 @@ mod types;
 mod vars;
 
 pub use auth::{
-    ApiKeyAuth, Auth, BasicAuth, BearerAuth, Grant, JwtAlgorithm, JwtAuth, OAuth1Auth, OAuth2Auth,
-    ScriptAuth, SignatureMethod,
+    ApiKeyAuth, Auth, BasicAuth, BearerAuth, ClientAuth, Grant, JwtAlgorithm, JwtAuth, OAuth1Auth,
+    OAuth2Auth, ScriptAuth, SignatureMethod,
 };
 pub use destination::{
     Batch, Destination, Endpoint, FileDestination, HttpDestination, Retries, WriteMethod,

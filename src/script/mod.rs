@@ -19,6 +19,7 @@ mod tests;
 
 pub use compile::{CompiledScript, compile_script};
 pub use condition::Condition;
+pub(crate) use engine::with_stack;
 pub use engine::{Limits, sandboxed_engine};
 pub use error::{ScriptError, ScriptErrorKind};
 pub use functions::register_functions;

@@ -6,7 +6,8 @@
 //! returns.
 //!
 //! Layout and encodings: `tables.rs`. Records and commits: `records.rs`, through the
-//! journal (`journal.rs`). Runs and reports: `runs.rs`.
+//! journal (`journal.rs`). Runs and reports: `runs.rs`. Cached
+//! authentication tokens: `tokens.rs`.
 
 mod error;
 mod journal;
@@ -17,6 +18,7 @@ mod runs;
 mod tables;
 #[cfg(test)]
 mod tests;
+mod tokens;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -155,6 +157,7 @@ impl State {
                 txn.open_table(JOURNAL)?;
                 txn.open_table(JOURNAL_OPS)?;
                 txn.open_table(FAILED)?;
+                txn.open_table(tables::TOKENS)?;
                 Ok(())
             }),
         }

@@ -55,6 +55,10 @@ pub(crate) fn records_table(name: &str) -> TableDefinition<'_, &'static str, &'s
 /// (pipeline, source id) → [`super::FailedRecord`] as JSON.
 pub(crate) const FAILED: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("failed");
 
+/// token cache key → [`crate::auth::CachedToken`] as JSON. Created when first written
+/// (files of schema version 1 made before it existed lack it).
+pub(crate) const TOKENS: TableDefinition<&str, &[u8]> = TableDefinition::new("tokens");
+
 /// Byte 0 of a record value: whether a destination id follows the fixed part.
 const NO_DEST: u8 = 0;
 const HAS_DEST: u8 = 1;
