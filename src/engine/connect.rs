@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 
 use super::destination::{Destination, FileDestinationWriter};
 use super::source::{FileSourceReader, Source};
+use crate::auth::{AuthContext, Authenticator};
 use crate::catalog::Prepared;
+use crate::http::{HttpDestinationWriter, HttpSourceReader};
 use crate::pipeline;
 use crate::state::State;
 
@@ -29,7 +31,12 @@ pub struct Context<'a> {
 pub fn open_source(prepared: &Prepared, cx: &Context<'_>) -> Result<Box<dyn Source>, String> {
     match &prepared.pipeline.source {
         pipeline::Source::File(config) => Ok(Box::new(FileSourceReader::new(config, cx.base))),
-        other => Err(format!("`{}` sources cannot run yet", other.kind())),
+        pipeline::Source::Http(config) => {
+            let auth = authenticator(prepared, config.auth.as_deref(), cx)?;
+            let reader = HttpSourceReader::open(config, auth, cx.cursor)
+                .map_err(|e| format!("source: {e}"))?;
+            Ok(Box::new(reader))
+        }
     }
 }
 
@@ -45,8 +52,37 @@ pub fn open_destination(
             cx.started_at,
             cx.zone,
         )?)),
-        other => Err(format!("`{}` destinations cannot run yet", other.kind())),
+        pipeline::Destination::Http(config) => {
+            let auth = authenticator(prepared, config.auth.as_deref(), cx)?;
+            let writer = HttpDestinationWriter::open(config, auth)
+                .map_err(|e| format!("destination: {e}"))?;
+            Ok(Box::new(writer))
+        }
     }
+}
+
+/// The authenticator of the `[auth.NAME]` block a connector names, if it names one.
+pub fn authenticator(
+    prepared: &Prepared,
+    name: Option<&str>,
+    cx: &Context<'_>,
+) -> Result<Option<Authenticator>, String> {
+    let Some(name) = name else {
+        return Ok(None);
+    };
+    let Some(config) = prepared.pipeline.auth.get(name) else {
+        return Err(format!(
+            "unknown auth `{name}`: there is no `[auth.{name}]`"
+        ));
+    };
+    let context = AuthContext {
+        base: cx.base.to_path_buf(),
+        // Tokens are kept in memory until the state store caches them.
+        tokens: None,
+    };
+    Authenticator::new(name, config, &context)
+        .map(Some)
+        .map_err(|e| e.to_string())
 }
 
 /// The path of the source id in each source record.

@@ -87,6 +87,8 @@ pub struct HttpDestination {
     pub concurrency: Option<u32>,
     /// Retrying failed writes.
     pub retries: Option<Retries>,
+    /// How long one request may take, reading the answer included (default 30s).
+    pub timeout: Option<Duration>,
 }
 
 /// One endpoint of a destination API.
