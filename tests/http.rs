@@ -293,6 +293,23 @@ fn post_with_a_body_and_query_parameters() {
 }
 
 #[test]
+fn a_request_that_times_out_is_sent_again() {
+    let base = platform().tenant("timeout", people(3));
+    platform().with("timeout", |t| t.stall = 1);
+    let p = Project::new();
+    let source = "records = \"data.items\"\ntimeout = \"300ms\"\n\
+                  retries = { attempts = 3, backoff = \"10ms\" }";
+    p.write(
+        "pipelines/read.toml",
+        &reading(&format!("{base}/pages"), source, ""),
+    );
+    let (code, report) = p.run("read");
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["counts"]["created"], 3);
+    assert_eq!(platform().log("timeout").len(), 2);
+}
+
+#[test]
 fn incremental_sends_the_saved_cursor_as_a_parameter() {
     let base = platform().tenant("incremental", people(3));
     let p = Project::new();

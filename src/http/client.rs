@@ -23,8 +23,11 @@ pub struct ClientSettings<'a> {
     pub auth: Option<Authenticator>,
     /// Headers added to every request (the authenticator's win over them).
     pub headers: Vec<(String, String)>,
+    /// At most this many request starts per period.
     pub rate_limit: Option<&'a RateLimit>,
+    /// Requests in flight at once (default 1).
     pub concurrency: Option<u32>,
+    /// Attempts and waits for requests worth trying again.
     pub retry: RetryPolicy,
     /// The timeout of one attempt, reading the body included.
     pub timeout: Duration,
@@ -33,8 +36,11 @@ pub struct ClientSettings<'a> {
 /// A platform's answer: a 2xx, or an error status the caller asked to see.
 #[derive(Debug)]
 pub struct Response {
+    /// The status code.
     pub status: u16,
+    /// The response headers.
     pub headers: HeaderMap,
+    /// The whole body.
     pub body: Vec<u8>,
     /// `GET https://host/path`, for messages.
     pub request: String,

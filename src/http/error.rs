@@ -22,13 +22,23 @@ pub enum HttpError {
     },
     /// No answer: connection refused or reset, DNS, TLS, or the timeout.
     #[error("{request} failed: {message}")]
-    Transport { request: String, message: String },
+    Transport {
+        /// `GET https://host/path`.
+        request: String,
+        /// What happened, without the URL.
+        message: String,
+    },
     /// The request could not be signed.
     #[error("{0}")]
     Auth(#[from] AuthError),
     /// The answer is not what was expected (not JSON, no list of records).
     #[error("{request}: {message}")]
-    Response { request: String, message: String },
+    Response {
+        /// `GET https://host/path`.
+        request: String,
+        /// What was wrong with the answer.
+        message: String,
+    },
     /// The request could not be built (a bad URL, a placeholder without a value).
     #[error("{0}")]
     Request(String),

@@ -33,8 +33,11 @@ pub enum Next {
 
 /// What a page told: its body, its `Link` header, how many records it held.
 pub struct PageSeen<'a> {
+    /// The page's JSON body.
     pub body: &'a Value,
+    /// Its `Link` header, if any.
     pub link: Option<&'a str>,
+    /// How many records it held.
     pub count: usize,
 }
 

@@ -67,6 +67,8 @@ pub struct Tenant {
     pub log: Vec<Logged>,
     /// How long each request is held (to see concurrency).
     pub delay: Duration,
+    /// The next this many requests are held for two seconds (to cause timeouts).
+    pub stall: u32,
     pub in_flight: u32,
     pub max_in_flight: u32,
 }
@@ -198,7 +200,12 @@ async fn handle(
         t.log.push(logged.clone());
         t.in_flight += 1;
         t.max_in_flight = t.max_in_flight.max(t.in_flight);
-        t.delay
+        if t.stall > 0 {
+            t.stall -= 1;
+            Duration::from_secs(2)
+        } else {
+            t.delay
+        }
     };
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
