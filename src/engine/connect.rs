@@ -31,13 +31,19 @@ pub struct Context<'a> {
 pub fn open_source(prepared: &Prepared, cx: &Context<'_>) -> Result<Box<dyn Source>, String> {
     match &prepared.pipeline.source {
         pipeline::Source::File(config) => Ok(Box::new(FileSourceReader::new(config, cx.base))),
-        pipeline::Source::Http(config) => {
-            let auth = authenticator(prepared, config.auth.as_deref(), cx)?;
-            let reader = HttpSourceReader::open(config, auth, cx.cursor)
-                .map_err(|e| format!("source: {e}"))?;
-            Ok(Box::new(reader))
-        }
+        pipeline::Source::Http(config) => Ok(Box::new(open_http_source(prepared, config, cx)?)),
     }
+}
+
+/// An HTTP source's reader as itself, for callers that need more than [`Source`]:
+/// `fetch_record` for id-only webhooks.
+pub fn open_http_source(
+    prepared: &Prepared,
+    config: &pipeline::HttpSource,
+    cx: &Context<'_>,
+) -> Result<HttpSourceReader, String> {
+    let auth = authenticator(prepared, config.auth.as_deref(), cx)?;
+    HttpSourceReader::open(config, auth, cx.cursor).map_err(|e| format!("source: {e}"))
 }
 
 /// The run's destination.
