@@ -778,3 +778,33 @@ fn the_connectors_work_inside_spawn_blocking_of_a_running_runtime() {
     assert_eq!(written.len(), 7);
     assert_eq!(fetched["email"], "p1@example.com");
 }
+
+#[test]
+fn a_platform_that_cannot_be_reached_fails_the_records_without_showing_the_key() {
+    // A port nothing listens on any more.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let p = Project::new();
+    let destination =
+        format!("auth = \"q\"\n{ENDPOINTS}retries = {{ attempts = 2, backoff = \"10ms\" }}\n");
+    let pipeline = writing(
+        &format!("http://127.0.0.1:{port}/api"),
+        &destination,
+        "mode = \"full\"",
+    );
+    let auth = "[auth.q]\ntype = \"api_key\"\nquery = \"api_key\"\nkey = \"${env:TEST_API_KEY}\"\n";
+    p.write("pipelines/write.toml", &format!("{auth}\n{pipeline}"));
+    p.records("pipelines/data/people.ndjson", &people(2));
+    let (code, report) = p.run("write");
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(report["counts"]["failed"], 2);
+    let text = report["problems"].to_string();
+    assert!(text.contains("cannot connect"), "{text}");
+    assert!(
+        text.contains(&format!("POST http://127.0.0.1:{port}/api/people")),
+        "{text}"
+    );
+    assert!(!text.contains("k-123"), "the key leaked: {text}");
+}

@@ -1,7 +1,7 @@
 //! `[destination] type = "http"`: records written through a platform's API. Each change
 //! goes to its endpoint (`create`, `update`, `delete`), or in lists through `batch`.
-//! Update-or-create: when no destination id is known for a record and `match` and
-//! `lookup` are set, the record is looked up first and updated if found, created if
+//! Update-or-create: when no destination id is known for a record and `lookup` is set
+//! (and the record has a value for `match`), the record is looked up first and updated if found, created if
 //! not. Writes of one window run concurrently within the rate and concurrency limits;
 //! results come back in the order of the writes.
 
@@ -128,14 +128,17 @@ impl HttpDestinationWriter {
         Ok(response_id(&response, endpoint)?.or(dest_id.map(str::to_string)))
     }
 
-    /// Finds the record by its `match` field: its destination id, or `None` when the
-    /// platform has none (an empty answer, no id at the `id` path, or 404). `None`
-    /// without a request when lookups are not set up or the record has no match value.
+    /// Finds the record with the `lookup` endpoint: its destination id, or `None` when
+    /// the platform has none (an empty answer, no id at the `id` path, or 404). `None`
+    /// without a request when there is no `lookup`, or when the record has no value
+    /// for the `match` field.
     async fn find(&self, record: &Value) -> Result<Option<String>, HttpError> {
-        let (Some(field), Some(endpoint)) = (&self.config.match_field, &self.config.lookup) else {
+        let Some(endpoint) = &self.config.lookup else {
             return Ok(None);
         };
-        if source_id(record, field).is_none() {
+        if let Some(field) = &self.config.match_field
+            && source_id(record, field).is_none()
+        {
             return Ok(None);
         }
         let url = self.url(&endpoint.path, record, None)?;
