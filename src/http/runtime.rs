@@ -4,7 +4,9 @@
 //!
 //! This works from any thread: a plain one, and a `spawn_blocking` thread of another
 //! runtime (the daemon runs the engine that way), where `Runtime::block_on` would
-//! panic. The future need not be `Send` or `'static`, so requests may borrow.
+//! panic. The future need not be `Send` or `'static`, so requests may borrow. The
+//! calling thread is blocked meanwhile: async code calls the connectors from
+//! `spawn_blocking`, or awaits their async forms (such as `HttpSourceReader::fetch`).
 
 use std::future::Future;
 use std::pin::pin;

@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -43,6 +43,7 @@ pub struct Fault {
     pub method: &'static str,
     pub path: &'static str,
     pub status: u16,
+    /// Seconds, or `date+N` for an HTTP date N seconds after the answer.
     pub retry_after: Option<String>,
     pub body: String,
     /// How many matching requests it answers.
@@ -247,7 +248,17 @@ fn answer(t: &mut Tenant, request: &Logged) -> Response {
             f.body.clone(),
         )
             .into_response();
-        if let Some(after) = &f.retry_after {
+        let after = match &f.retry_after {
+            // `date+N`: an HTTP date N seconds from now.
+            Some(text) if text.starts_with("date+") => {
+                let seconds = text["date+".len()..].parse().expect("seconds");
+                Some(httpdate::fmt_http_date(
+                    SystemTime::now() + Duration::from_secs(seconds),
+                ))
+            }
+            other => other.clone(),
+        };
+        if let Some(after) = &after {
             response.headers_mut().insert(
                 "retry-after",
                 HeaderValue::from_str(after).expect("a header value"),
