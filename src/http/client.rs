@@ -150,6 +150,9 @@ impl Client {
                 request.headers.push((name.clone(), value.clone()));
             }
         }
+        // The slot is taken before signing (a signature or token is then fresh when
+        // sent) and held while the request is in flight and its body is read.
+        let permit = self.limits.acquire().await;
         if let Some(auth) = &self.auth
             && let Err(e) = auth.authorize(&mut request).await
         {
@@ -159,8 +162,6 @@ impl Client {
             Ok(built) => built,
             Err(e) => return Attempt::Final(e),
         };
-        // The slot is held while the request is in flight and its body is read.
-        let permit = self.limits.acquire().await;
         let response = match self.http.execute(built).await {
             Ok(response) => response,
             Err(e) => return self.transport(&described, &e),
