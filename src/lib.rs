@@ -8,6 +8,7 @@ pub mod diagnostic;
 pub mod engine;
 pub mod files;
 pub mod formats;
+pub mod http;
 pub mod mapping;
 pub mod pipeline;
 pub mod report;

@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 
 use super::destination::{Destination, FileDestinationWriter};
 use super::source::{FileSourceReader, Source};
+use crate::auth::{AuthContext, Authenticator, TokenCache};
 use crate::catalog::Prepared;
+use crate::http::{HttpDestinationWriter, HttpSourceReader};
 use crate::pipeline;
 use crate::state::State;
 
@@ -29,8 +31,19 @@ pub struct Context<'a> {
 pub fn open_source(prepared: &Prepared, cx: &Context<'_>) -> Result<Box<dyn Source>, String> {
     match &prepared.pipeline.source {
         pipeline::Source::File(config) => Ok(Box::new(FileSourceReader::new(config, cx.base))),
-        other => Err(format!("`{}` sources cannot run yet", other.kind())),
+        pipeline::Source::Http(config) => Ok(Box::new(open_http_source(prepared, config, cx)?)),
     }
+}
+
+/// An HTTP source's reader as itself, for callers that need more than [`Source`]:
+/// `fetch_record` for id-only webhooks.
+pub fn open_http_source(
+    prepared: &Prepared,
+    config: &pipeline::HttpSource,
+    cx: &Context<'_>,
+) -> Result<HttpSourceReader, String> {
+    let auth = authenticator(prepared, config.auth.as_deref(), cx)?;
+    HttpSourceReader::open(config, auth, cx.cursor).map_err(|e| format!("source: {e}"))
 }
 
 /// The run's destination.
@@ -46,8 +59,37 @@ pub fn open_destination(
             cx.started_at,
             cx.zone,
         )?)),
-        other => Err(format!("`{}` destinations cannot run yet", other.kind())),
+        pipeline::Destination::Http(config) => {
+            let auth = authenticator(prepared, config.auth.as_deref(), cx)?;
+            let writer = HttpDestinationWriter::open(config, auth)
+                .map_err(|e| format!("destination: {e}"))?;
+            Ok(Box::new(writer))
+        }
     }
+}
+
+/// The authenticator of the `[auth.NAME]` block a connector names, if it names one.
+pub fn authenticator(
+    prepared: &Prepared,
+    name: Option<&str>,
+    cx: &Context<'_>,
+) -> Result<Option<Authenticator>, String> {
+    let Some(name) = name else {
+        return Ok(None);
+    };
+    let Some(config) = prepared.pipeline.auth.get(name) else {
+        return Err(format!(
+            "unknown auth `{name}`: there is no `[auth.{name}]`"
+        ));
+    };
+    // Tokens are cached in the state file, so a run reuses the last run's token.
+    let tokens = cx
+        .state
+        .map(|state| std::sync::Arc::new(state.clone()) as std::sync::Arc<dyn TokenCache>);
+    let context = AuthContext::new(cx.base, tokens);
+    Authenticator::new(name, config, &context)
+        .map(Some)
+        .map_err(|e| e.to_string())
 }
 
 /// The path of the source id in each source record.

@@ -87,6 +87,8 @@ pub struct HttpDestination {
     pub concurrency: Option<u32>,
     /// Retrying failed writes.
     pub retries: Option<Retries>,
+    /// How long one request may take, reading the answer included (default 30s).
+    pub timeout: Option<Duration>,
 }
 
 /// One endpoint of a destination API.
@@ -139,7 +141,9 @@ fn post() -> WriteMethod {
     WriteMethod::Post
 }
 
-/// Retrying failed writes with exponential backoff (429 and `Retry-After` honoured).
+/// Retrying failed requests (408, 429, 5xx, timeouts, connection errors) with
+/// exponential backoff and jitter, or after the platform's `Retry-After` (seconds or an
+/// HTTP date), never longer than `max_backoff`. Sources and destinations both take it.
 #[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Retries {

@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use super::destination::Retries;
 use super::secret::Secret;
 use super::template::{HttpUrl, UrlTemplate};
-use super::types::RateLimit;
+use super::types::{Duration, RateLimit};
 
 /// A source, tagged on `type`.
 #[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
@@ -200,8 +201,13 @@ pub struct HttpSource {
     pub incremental: Option<Incremental>,
     /// At most this many requests per period.
     pub rate_limit: Option<RateLimit>,
-    /// Requests in flight at once (default 1).
+    /// Requests in flight at once (default 1). Pages are read one after another;
+    /// this limits record fetches.
     pub concurrency: Option<u32>,
+    /// Retrying failed requests (429, 5xx, timeouts, connection errors).
+    pub retries: Option<Retries>,
+    /// How long one request may take, reading the answer included (default 30s).
+    pub timeout: Option<Duration>,
     /// Fetches each full record by id (`{id}` is filled) when the list holds summaries.
     pub fetch: Option<UrlTemplate>,
 }

@@ -1,0 +1,292 @@
+//! The HTTP client every connector sends through: each request is throttled (rate and
+//! concurrency), signed by the pipeline's authenticator, sent with a timeout and, on
+//! 408, 429, 5xx, a timeout or a connection error, tried again after a backoff (or the
+//! platform's `Retry-After`). A 401 makes a token scheme refresh its token once. Any
+//! other 4xx is final: the error carries the status and an excerpt of the body.
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+use super::error::{HttpError, describe, excerpt};
+use super::limit::Limits;
+use super::retry::{RetryPolicy, parse_retry_after};
+use crate::auth::{Authenticator, OutgoingRequest, RequestBody};
+use crate::pipeline::RateLimit;
+
+/// The timeout of one attempt when the pipeline sets none.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What a client is built from.
+pub struct ClientSettings<'a> {
+    /// Signs every request; `None` sends them as they are.
+    pub auth: Option<Authenticator>,
+    /// Headers added to every request (the authenticator's win over them).
+    pub headers: Vec<(String, String)>,
+    /// At most this many request starts per period.
+    pub rate_limit: Option<&'a RateLimit>,
+    /// Requests in flight at once (default 1).
+    pub concurrency: Option<u32>,
+    /// Attempts and waits for requests worth trying again.
+    pub retry: RetryPolicy,
+    /// The timeout of one attempt, reading the body included.
+    pub timeout: Duration,
+}
+
+/// A platform's answer: a 2xx, or an error status the caller asked to see.
+#[derive(Debug)]
+pub struct Response {
+    /// The status code.
+    pub status: u16,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The whole body.
+    pub body: Vec<u8>,
+    /// `GET https://host/path`, for messages.
+    pub request: String,
+}
+
+impl Response {
+    /// The body as JSON; an empty body is `null`.
+    pub fn json(&self) -> Result<serde_json::Value, HttpError> {
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(serde_json::Value::Null);
+        }
+        serde_json::from_slice(&self.body).map_err(|e| HttpError::Response {
+            request: self.request.clone(),
+            message: format!("the answer is not JSON ({e}): {}", excerpt(&self.body)),
+        })
+    }
+
+    /// A header's value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// One connector's client.
+pub struct Client {
+    http: reqwest::Client,
+    auth: Option<Authenticator>,
+    headers: Vec<(String, String)>,
+    limits: Limits,
+    retry: RetryPolicy,
+    timeout: Duration,
+}
+
+/// What one attempt came to.
+enum Attempt {
+    Done(Response),
+    /// Worth another try, after the platform's wait if it named one.
+    Retry(HttpError, Option<Duration>),
+    Unauthorized(HttpError),
+    Final(HttpError),
+}
+
+impl Client {
+    /// Builds the client (no request is sent).
+    pub fn new(settings: ClientSettings<'_>) -> Result<Client, HttpError> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("sluice/", env!("CARGO_PKG_VERSION")))
+            .timeout(settings.timeout)
+            .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
+            .build()
+            .map_err(|e| HttpError::Runtime(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Client {
+            http,
+            auth: settings.auth,
+            headers: settings.headers,
+            limits: Limits::new(settings.rate_limit, settings.concurrency),
+            retry: settings.retry,
+            timeout: settings.timeout,
+        })
+    }
+
+    /// How many requests may be in flight at once.
+    pub fn concurrency(&self) -> usize {
+        self.limits.concurrency()
+    }
+
+    /// Sends `request` until it succeeds, fails for good, or runs out of attempts.
+    /// Statuses in `accept` (say 404 for a lookup) come back as responses, not errors.
+    pub async fn send(
+        &self,
+        request: &OutgoingRequest,
+        accept: &[u16],
+    ) -> Result<Response, HttpError> {
+        let mut attempt = 1;
+        let mut refreshed = false;
+        loop {
+            match self.attempt(request, accept).await {
+                Attempt::Done(response) => return Ok(response),
+                Attempt::Final(error) => return Err(error),
+                Attempt::Unauthorized(error) => {
+                    let retry = !refreshed && self.auth.as_ref().is_some_and(|a| a.invalidate());
+                    if !retry {
+                        return Err(error);
+                    }
+                    refreshed = true;
+                }
+                Attempt::Retry(error, asked) => {
+                    if attempt >= self.retry.attempts {
+                        return Err(error);
+                    }
+                    tokio::time::sleep(self.retry.wait(attempt, asked)).await;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    async fn attempt(&self, request: &OutgoingRequest, accept: &[u16]) -> Attempt {
+        let described = describe(&request.method, &request.url);
+        let mut request = request.clone();
+        for (name, value) in &self.headers {
+            if !request
+                .headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(name))
+            {
+                request.headers.push((name.clone(), value.clone()));
+            }
+        }
+        // The slot is taken before signing (a signature or token is then fresh when
+        // sent) and held while the request is in flight and its body is read.
+        let permit = self.limits.acquire().await;
+        if let Some(auth) = &self.auth
+            && let Err(e) = auth.authorize(&mut request).await
+        {
+            return Attempt::Final(e.into());
+        }
+        let built = match self.build(&request, &described) {
+            Ok(built) => built,
+            Err(e) => return Attempt::Final(e),
+        };
+        let response = match self.http.execute(built).await {
+            Ok(response) => response,
+            Err(e) => return self.transport(&described, &e),
+        };
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = match response.bytes().await {
+            Ok(body) => body.to_vec(),
+            Err(e) => return self.transport(&described, &e),
+        };
+        drop(permit);
+        if (200..300).contains(&status) || accept.contains(&status) {
+            return Attempt::Done(Response {
+                status,
+                headers,
+                body,
+                request: described,
+            });
+        }
+        let error = HttpError::Status {
+            request: described,
+            status,
+            excerpt: excerpt(&body),
+        };
+        match status {
+            401 => Attempt::Unauthorized(error),
+            408 | 429 | 500..=599 => {
+                let asked = headers
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| parse_retry_after(v, SystemTime::now()));
+                Attempt::Retry(error, asked)
+            }
+            _ => Attempt::Final(error),
+        }
+    }
+
+    /// A transport failure, retried unless the request itself was bad. The message
+    /// leaves the URL out (its query may hold a key).
+    fn transport(&self, request: &str, error: &reqwest::Error) -> Attempt {
+        let message = if error.is_timeout() {
+            format!("no answer within {:?}", self.timeout)
+        } else {
+            let mut message = error_chain(error);
+            if error.is_connect() {
+                message = format!("cannot connect ({message})");
+            }
+            message
+        };
+        let error_out = HttpError::Transport {
+            request: request.to_string(),
+            message,
+        };
+        if error.is_builder() {
+            Attempt::Final(error_out)
+        } else {
+            Attempt::Retry(error_out, None)
+        }
+    }
+
+    fn build(
+        &self,
+        request: &OutgoingRequest,
+        described: &str,
+    ) -> Result<reqwest::Request, HttpError> {
+        let bad = |what: String| HttpError::Request(format!("{described}: {what}"));
+        let method = reqwest::Method::from_bytes(request.method.as_bytes())
+            .map_err(|_| bad(format!("`{}` is not an HTTP method", request.method)))?;
+        let mut built = reqwest::Request::new(method, request.url.clone());
+        let headers = built.headers_mut();
+        headers.insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
+        for (name, value) in &request.headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| bad(format!("`{name}` is not a valid header name")))?;
+            // The value may be a credential: it is never shown.
+            let value = HeaderValue::from_str(value)
+                .map_err(|_| bad(format!("the value of header `{name}` is not valid")))?;
+            headers.insert(name, value);
+        }
+        let (content_type, body) = match &request.body {
+            RequestBody::Empty => return Ok(built),
+            RequestBody::Json(value) => (
+                "application/json",
+                serde_json::to_vec(value).map_err(|e| bad(e.to_string()))?,
+            ),
+            RequestBody::Form(pairs) => (
+                "application/x-www-form-urlencoded",
+                url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(pairs)
+                    .finish()
+                    .into_bytes(),
+            ),
+        };
+        if !built.headers().contains_key(reqwest::header::CONTENT_TYPE) {
+            built.headers_mut().insert(
+                reqwest::header::CONTENT_TYPE,
+                HeaderValue::from_static(content_type),
+            );
+        }
+        *built.body_mut() = Some(body.into());
+        Ok(built)
+    }
+}
+
+/// An error and its causes, without the URL reqwest puts in its own message.
+fn error_chain(error: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    let mut parts = Vec::new();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        let text = e.to_string();
+        if !parts.contains(&text) {
+            parts.push(text);
+        }
+        cause = e.source();
+    }
+    if parts.is_empty() {
+        parts.push(if error.is_request() {
+            "the request could not be sent".to_string()
+        } else {
+            "the answer could not be read".to_string()
+        });
+    }
+    parts.join(": ")
+}

@@ -1,0 +1,298 @@
+//! `[source] type = "http"`: a listing read page by page. The whole listing is one unit
+//! for the engine: a page that still fails after the retries fails the unit, so the run
+//! neither propagates deletes nor moves its cursor. Records are handed over page by
+//! page; memory holds one page, however many there are.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+use url::Url;
+
+use super::client::{Client, ClientSettings, DEFAULT_TIMEOUT};
+use super::error::{HttpError, describe};
+use super::paginate::{Next, PageSeen, Pager};
+use super::retry::RetryPolicy;
+use super::runtime::block_on;
+use super::template::encode;
+use crate::auth::{Authenticator, OutgoingRequest, RequestBody};
+use crate::engine::identity::lookup;
+use crate::engine::source::{Item, Source, Unit};
+use crate::formats::Flow;
+use crate::pipeline::{HttpSource, ReadMethod};
+
+/// Reads an HTTP source.
+pub struct HttpSourceReader {
+    config: HttpSource,
+    client: Client,
+    /// `body`, parsed.
+    body: Option<Value>,
+    /// The saved incremental cursor this run reads past.
+    cursor: Option<String>,
+}
+
+impl HttpSourceReader {
+    /// Prepares the reader (nothing is sent yet). `auth` signs every request;
+    /// `cursor` is the saved incremental cursor, sent as `incremental.param` or
+    /// `incremental.header`.
+    pub fn open(
+        config: &HttpSource,
+        auth: Option<Authenticator>,
+        cursor: Option<&str>,
+    ) -> Result<HttpSourceReader, HttpError> {
+        let body = match (&config.method, &config.body) {
+            (ReadMethod::Post, Some(text)) => Some(serde_json::from_str(text).map_err(|e| {
+                HttpError::Request(format!("the source's `body` is not JSON ({e})"))
+            })?),
+            _ => None,
+        };
+        let client = Client::new(ClientSettings {
+            auth,
+            headers: config
+                .headers
+                .iter()
+                .map(|(name, value)| (name.clone(), value.expose().clone()))
+                .collect(),
+            rate_limit: config.rate_limit.as_ref(),
+            concurrency: config.concurrency,
+            retry: RetryPolicy::from_config(config.retries.as_ref()),
+            timeout: config.timeout.as_ref().map_or(DEFAULT_TIMEOUT, |d| d.get()),
+        })?;
+        Ok(HttpSourceReader {
+            config: config.clone(),
+            client,
+            body,
+            cursor: cursor.map(str::to_string),
+        })
+    }
+
+    fn method(&self) -> &'static str {
+        match self.config.method {
+            ReadMethod::Get => "GET",
+            ReadMethod::Post => "POST",
+        }
+    }
+
+    /// The first page's URL without pagination: the source URL, its `query` and the
+    /// incremental parameter.
+    fn base_url(&self) -> Url {
+        let mut url = self.config.url.0.clone();
+        {
+            let mut pairs = url.query_pairs_mut();
+            for (name, value) in &self.config.query {
+                pairs.append_pair(name, value.expose());
+            }
+            if let (Some(cursor), Some(param)) = (
+                &self.cursor,
+                self.config
+                    .incremental
+                    .as_ref()
+                    .and_then(|i| i.param.as_ref()),
+            ) {
+                pairs.append_pair(param, cursor);
+            }
+        }
+        if url.query() == Some("") {
+            url.set_query(None);
+        }
+        url
+    }
+
+    fn request(&self, url: Url) -> OutgoingRequest {
+        let mut request = OutgoingRequest::new(self.method(), url);
+        if let (Some(cursor), Some(header)) = (
+            &self.cursor,
+            self.config
+                .incremental
+                .as_ref()
+                .and_then(|i| i.header.as_ref()),
+        ) {
+            request.set_header(header, cursor.clone());
+        }
+        if let Some(body) = &self.body {
+            request.body = RequestBody::Json(body.clone());
+        }
+        request
+    }
+
+    /// Fetches one page: its body and `Link` header.
+    fn page(&self, url: Url) -> Result<(Value, Option<String>), HttpError> {
+        let request = self.request(url);
+        let response = block_on(self.client.send(&request, &[]))??;
+        let link = response.header("link").map(str::to_string);
+        Ok((response.json()?, link))
+    }
+
+    /// Fetches one full record by id with the `fetch` URL (`{id}` filled), as webhook
+    /// notifications that carry only an id need.
+    pub fn fetch_record(&self, id: &str) -> Result<Value, HttpError> {
+        block_on(self.fetch(id))?
+    }
+
+    /// [`fetch_record`](Self::fetch_record), for async callers (on any tokio runtime).
+    pub async fn fetch(&self, id: &str) -> Result<Value, HttpError> {
+        let Some(template) = &self.config.fetch else {
+            return Err(HttpError::Request(
+                "the source has no `fetch` URL to fetch records by id".into(),
+            ));
+        };
+        let mut unknown = None;
+        let text = template.template().render(|name| {
+            if name == "id" {
+                encode(id)
+            } else {
+                unknown.get_or_insert_with(|| name.to_string());
+                String::new()
+            }
+        });
+        if let Some(name) = unknown {
+            return Err(HttpError::Request(format!(
+                "the `fetch` URL has a placeholder `{{{name}}}`; only `{{id}}` is filled"
+            )));
+        }
+        let url = Url::parse(&text)
+            .map_err(|e| HttpError::Request(format!("the `fetch` URL is not valid ({e})")))?;
+        let response = self
+            .client
+            .send(&OutgoingRequest::new("GET", url), &[])
+            .await?;
+        response.json()
+    }
+}
+
+/// The records of a page: the list at `records` (or the whole body); a missing list is
+/// an empty page.
+fn records_of(body: &mut Value, path: Option<&str>) -> Result<Vec<Value>, String> {
+    let found = match path {
+        None => Some(body.take()),
+        Some(path) => lookup(body, path).is_some().then(|| take(body, path)),
+    };
+    match found {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => Ok(items),
+        Some(other) => Err(format!(
+            "expected a list of records at `{}`, found {}",
+            path.unwrap_or("the top of the answer"),
+            kind(&other)
+        )),
+    }
+}
+
+/// Takes the value at a dotted path out of `value`.
+fn take(value: &mut Value, path: &str) -> Value {
+    let mut current = value;
+    for step in path.split('.') {
+        let next = match current {
+            Value::Object(map) => map.get_mut(step),
+            Value::Array(items) => step.parse::<usize>().ok().and_then(|i| items.get_mut(i)),
+            _ => None,
+        };
+        match next {
+            Some(next) => current = next,
+            None => return Value::Null,
+        }
+    }
+    current.take()
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+impl Source for HttpSourceReader {
+    /// One unit: the whole listing.
+    fn units(&mut self) -> Result<Vec<Unit>, String> {
+        Ok(vec![Unit {
+            name: describe(self.method(), &self.config.url.0),
+            path: PathBuf::new(),
+        }])
+    }
+
+    fn read(&mut self, _unit: &Unit, sink: &mut dyn FnMut(Item) -> Flow) {
+        let mut pager = Pager::new(
+            self.config.paginate.as_ref(),
+            self.config.stop.as_deref(),
+            self.base_url(),
+        );
+        let mut url = pager.first();
+        loop {
+            let described = describe(self.method(), &url);
+            let (mut body, link) = match self.page(url) {
+                Ok(page) => page,
+                Err(e) => {
+                    sink(Item::UnitFailed {
+                        message: e.to_string(),
+                    });
+                    return;
+                }
+            };
+            let count = match &self.config.records {
+                None => body.as_array().map_or(0, Vec::len),
+                Some(path) => lookup(&body, path)
+                    .and_then(Value::as_array)
+                    .map_or(0, Vec::len),
+            };
+            let next = pager.next(&PageSeen {
+                body: &body,
+                link: link.as_deref(),
+                count,
+            });
+            let records = match records_of(&mut body, self.config.records.as_deref()) {
+                Ok(records) => records,
+                Err(message) => {
+                    sink(Item::UnitFailed {
+                        message: format!("{described}: {message}"),
+                    });
+                    return;
+                }
+            };
+            drop(body);
+            for record in records {
+                if sink(Item::Record(record)) == Flow::Stop {
+                    return;
+                }
+            }
+            url = match next {
+                Next::Page(url) => url,
+                Next::Done => return,
+                Next::Fail(message) => {
+                    sink(Item::UnitFailed {
+                        message: format!("{described}: {message}"),
+                    });
+                    return;
+                }
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn records_sit_at_a_path_or_are_the_whole_answer() {
+        let mut body = json!({"data": {"items": [{"id": 1}, {"id": 2}]}});
+        assert_eq!(
+            records_of(&mut body, Some("data.items")).map(|r| r.len()),
+            Ok(2)
+        );
+        let mut body = json!([{"id": 1}]);
+        assert_eq!(records_of(&mut body, None).map(|r| r.len()), Ok(1));
+        let mut body = json!({"data": {}});
+        assert_eq!(records_of(&mut body, Some("data.items")), Ok(Vec::new()));
+        let mut body = json!({"data": {"items": {"id": 1}}});
+        assert_eq!(
+            records_of(&mut body, Some("data.items")),
+            Err("expected a list of records at `data.items`, found an object".into())
+        );
+    }
+}
