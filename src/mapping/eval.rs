@@ -243,7 +243,9 @@ fn eval<'a>(node: &'a Node, frame: &mut Frame<'a>) -> Result<Cow<'a, Value>, Eva
     match node {
         Node::Const(v) => return Ok(Cow::Borrowed(v)),
         Node::Field(slot, path) if path.is_empty() => {
-            return Ok(Cow::Borrowed(frame.fields.get(*slot).copied().unwrap_or(&NULL)));
+            return Ok(Cow::Borrowed(
+                frame.fields.get(*slot).copied().unwrap_or(&NULL),
+            ));
         }
         _ => {}
     }

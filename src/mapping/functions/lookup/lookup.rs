@@ -99,7 +99,7 @@ impl Table {
         if let Some(position) = self.keys.iter().position(|(k, _)| k == key) {
             return Some(position);
         }
-        let trimmed = key.trim();
+        let trimmed = value::trim_text(key);
         if trimmed.is_ascii() {
             // Folded keys have no ASCII capitals, so this is `fold(key) == folded`.
             self.keys
@@ -284,8 +284,8 @@ mod tests {
         let table = table();
         let indexed = super::Table::new(table.as_object().unwrap());
         let keys = [
-            "NL", "nl", "nL", " nl ", "Be", "BE", "be\t", " DE ", "de", "Ärger", " ÄRGER",
-            "1", "1.5", "true", "TRUE", "empty", "FR", "", " ",
+            "NL", "nl", "nL", " nl ", "Be", "BE", "be\t", " DE ", "de", "Ärger", " ÄRGER", "1",
+            "1.5", "true", "TRUE", "empty", "FR", "", " ",
         ];
         for key in keys {
             let hashed = match indexed.exact.get(key) {

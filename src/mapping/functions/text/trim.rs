@@ -1,7 +1,7 @@
 //! `trim`: removes white space at both ends.
 
 use crate::mapping::functions::{Args, Category, Example, FnError, Function, Imp, Nulls, Param};
-use crate::mapping::value::Value;
+use crate::mapping::value::{self, Value};
 
 pub(crate) const TRIM: Function = Function {
     name: "trim",
@@ -18,7 +18,7 @@ pub(crate) const TRIM: Function = Function {
 
 fn trim(args: &mut Args<'_, '_>) -> Result<Value, FnError> {
     if let Value::String(text) = args.value(0) {
-        let trimmed = trim_str(text);
+        let trimmed = value::trim_text(text);
         if trimmed.len() == text.len() {
             // Unchanged: moved out when the argument is owned, copied once otherwise.
             return Ok(args.take(0));
@@ -26,23 +26,7 @@ fn trim(args: &mut Args<'_, '_>) -> Result<Value, FnError> {
         return Ok(Value::String(trimmed.to_string()));
     }
     let text = args.text(0)?;
-    Ok(Value::String(trim_str(&text).to_string()))
-}
-
-/// `str::trim`, with the common case (ASCII white space, or none) decided byte by byte
-/// rather than character by character.
-pub(crate) fn trim_str(text: &str) -> &str {
-    // The ASCII characters that `char::is_whitespace` accepts.
-    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
-    let bytes = text.as_bytes();
-    let start = bytes.iter().position(|b| !space(b)).unwrap_or(bytes.len());
-    let end = bytes.iter().rposition(|b| !space(b)).map_or(start, |last| last + 1);
-    let inner = text.get(start..end).unwrap_or(text);
-    match (inner.as_bytes().first(), inner.as_bytes().last()) {
-        // Non-ASCII at an end may be Unicode white space: the full trim decides.
-        (Some(first), Some(last)) if !first.is_ascii() || !last.is_ascii() => inner.trim(),
-        _ => inner,
-    }
+    Ok(Value::String(value::trim_text(&text).to_string()))
 }
 
 #[cfg(test)]
@@ -61,11 +45,25 @@ mod tests {
     #[test]
     fn trims_as_the_standard_library_does() {
         let samples = [
-            "", " ", "a", " a ", "\t\n\x0b\x0c\r x \r\n", "\u{a0}x\u{2003}", " \u{85}é ",
-            "é", " ü\u{3000}", "\u{3000}", "a b", "\u{1680}",
+            "",
+            " ",
+            "a",
+            " a ",
+            "\t\n\x0b\x0c\r x \r\n",
+            "\u{a0}x\u{2003}",
+            " \u{85}é ",
+            "é",
+            " ü\u{3000}",
+            "\u{3000}",
+            "a b",
+            "\u{1680}",
         ];
         for text in samples {
-            assert_eq!(super::trim_str(text), text.trim(), "{text:?}");
+            assert_eq!(
+                crate::mapping::value::trim_text(text),
+                text.trim(),
+                "{text:?}"
+            );
         }
     }
 }
