@@ -33,7 +33,6 @@ impl Mapping {
             vars,
             fields: read_fields(record, &self.source_fields),
             out: Vec::with_capacity(self.slot_count),
-            args: Vec::with_capacity(8),
             locals: Vec::with_capacity(self.local_count),
             elements: Vec::new(),
             depth: 0,
@@ -126,8 +125,6 @@ struct Frame<'a> {
     fields: SmallVec<[&'a Value; 16]>,
     /// The destination fields assigned so far, by slot.
     out: Vec<Value>,
-    /// Arguments of the calls being made (see `call`).
-    args: Vec<Cow<'a, Value>>,
     locals: Vec<Result<Value, String>>,
     /// `_` of the innermost function argument being applied.
     elements: Vec<Value>,
@@ -155,7 +152,7 @@ fn read_fields<'a>(record: &'a Value, wanted: &[(String, usize)]) -> SmallVec<[&
     let mut entry = entries.next();
     for (name, slot) in wanted {
         while let Some((key, value)) = entry {
-            match key.as_str().cmp(name.as_str()) {
+            match key_order(key.as_bytes(), name.as_bytes()) {
                 std::cmp::Ordering::Less => entry = entries.next(),
                 std::cmp::Ordering::Equal => {
                     if let Some(field) = fields.get_mut(*slot) {
@@ -168,6 +165,16 @@ fn read_fields<'a>(record: &'a Value, wanted: &[(String, usize)]) -> SmallVec<[&
         }
     }
     fields
+}
+
+/// The order of two keys (that of `str`), deciding on the first bytes where they differ,
+/// as they mostly do, without a call to `memcmp`.
+#[inline]
+fn key_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    match (a.first(), b.first()) {
+        (Some(x), Some(y)) if x != y => x.cmp(y),
+        _ => a.cmp(b),
+    }
 }
 
 /// Objects up to this size are searched by scanning their keys.
@@ -229,7 +236,19 @@ fn walk_owned<'a>(value: Cow<'a, Value>, path: &[Seg]) -> Cow<'a, Value> {
 /// caller's thread may have a small stack, and debug builds use large frames).
 const STACK_CHECK_EVERY: usize = 16;
 
+#[inline]
 fn eval<'a>(node: &'a Node, frame: &mut Frame<'a>) -> Result<Cow<'a, Value>, EvalError> {
+    // Leaves (about half the nodes a mapping evaluates) are answered here, without the
+    // frame of `eval_node`, which is large because it handles every kind of node.
+    match node {
+        Node::Const(v) => return Ok(Cow::Borrowed(v)),
+        Node::Field(slot, path) if path.is_empty() => {
+            return Ok(Cow::Borrowed(
+                frame.fields.get(*slot).copied().unwrap_or(&NULL),
+            ));
+        }
+        _ => {}
+    }
     frame.depth += 1;
     let result = if frame.depth.is_multiple_of(STACK_CHECK_EVERY) {
         eval_with_room(node, frame)
@@ -336,26 +355,29 @@ fn call<'a>(site: &'a CallSite, frame: &mut Frame<'a>) -> Result<Value, EvalErro
     if let Some(body) = &site.lambda {
         return call_with_lambda(site, body, frame);
     }
-    // Arguments go on the frame's argument stack: no allocation per call. Calls made
-    // while evaluating an argument push above `base` and pop back to it.
-    let base = frame.args.len();
-    for arg in &site.args {
-        match eval(arg, frame) {
-            Ok(value) => frame.args.push(value),
-            Err(e) => {
-                frame.args.truncate(base);
-                return Err(e);
-            }
-        }
+    // The arguments live on this call's stack frame: no allocation per call. A call with
+    // one argument (every `x | f`) needs no vector at all.
+    if let [only] = site.args.as_slice() {
+        let mut values = [eval(only, frame)?];
+        return finish_call(site, &mut values);
     }
-    let values = &mut frame.args[base..];
-    let result = if site.nulls == Nulls::Propagate && values.first().is_some_and(|v| v.is_null()) {
-        Ok(Value::Null)
-    } else {
-        invoke(site, &mut Args::new(&site.name, &site.params, values, None))
-    };
-    frame.args.truncate(base);
-    Ok(result?)
+    let mut values: SmallVec<[Cow<'a, Value>; 4]> = SmallVec::with_capacity(site.args.len());
+    for arg in &site.args {
+        values.push(eval(arg, frame)?);
+    }
+    finish_call(site, &mut values)
+}
+
+/// Calls the function of `site` with its evaluated arguments (a null first argument of a
+/// function that propagates nulls gives null without a call).
+fn finish_call(site: &CallSite, values: &mut [Cow<'_, Value>]) -> Result<Value, EvalError> {
+    if site.nulls == Nulls::Propagate && values.first().is_some_and(|v| v.is_null()) {
+        return Ok(Value::Null);
+    }
+    Ok(invoke(
+        site,
+        &mut Args::new(&site.name, &site.params, values, None),
+    )?)
 }
 
 /// A call of a higher-order function: its function argument evaluates `body` with `_`

@@ -29,10 +29,29 @@ pub fn type_name(value: &Value) -> &'static str {
 pub fn is_empty(value: &Value) -> bool {
     match value {
         Value::Null => true,
-        Value::String(s) => s.trim().is_empty(),
+        Value::String(s) => trim_text(s).is_empty(),
         Value::Array(items) => items.is_empty(),
         Value::Object(map) => map.is_empty(),
         Value::Bool(_) | Value::Number(_) => false,
+    }
+}
+
+/// `str::trim`, with the common case (ASCII white space, or none) decided byte by byte
+/// rather than character by character.
+pub fn trim_text(text: &str) -> &str {
+    // The ASCII characters that `char::is_whitespace` accepts.
+    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
+    let bytes = text.as_bytes();
+    let start = bytes.iter().position(|b| !space(b)).unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !space(b))
+        .map_or(start, |last| last + 1);
+    let inner = text.get(start..end).unwrap_or(text);
+    match (inner.as_bytes().first(), inner.as_bytes().last()) {
+        // Non-ASCII at an end may be Unicode white space: the full trim decides.
+        (Some(first), Some(last)) if !first.is_ascii() || !last.is_ascii() => inner.trim(),
+        _ => inner,
     }
 }
 

@@ -342,6 +342,21 @@ impl<'a, 'r> Args<'a, 'r> {
         }
     }
 
+    /// Argument `i` as a string with room for `extra` more bytes: moved out when it is an
+    /// owned string with that room already, otherwise copied once into a string of the
+    /// full size (never copied and then grown).
+    pub fn take_text_with_room(&mut self, i: usize, extra: usize) -> Result<String, FnError> {
+        if let Some(Cow::Owned(Value::String(s))) = self.values.get(i)
+            && s.capacity() - s.len() >= extra
+        {
+            return self.take_text(i);
+        }
+        let text = self.text(i)?;
+        let mut out = String::with_capacity(text.len() + extra);
+        out.push_str(&text);
+        Ok(out)
+    }
+
     /// Argument `i` as a number (integer or float); strings are not converted.
     pub fn num(&self, i: usize) -> Result<Num, FnError> {
         value::as_num(self.value(i)).ok_or_else(|| self.type_error(i, "a number"))

@@ -52,21 +52,29 @@ struct Lookup {
 /// A constant table: its values, and their positions by exact and by folded key.
 struct Table {
     values: Vec<Value>,
+    /// The keys and their [`fold`]ed forms in table order, searched in small tables
+    /// (comparing a few short keys costs less than hashing one).
+    keys: Vec<(String, String)>,
     exact: HashMap<String, usize>,
     /// By [`fold`]ed key; when several keys fold alike, the first in the table wins.
     folded: HashMap<String, usize>,
 }
 
+/// Tables up to this size are searched by scanning their keys.
+const SCAN_LIMIT: usize = 16;
+
 impl Table {
     fn new(map: &value::Map<String, Value>) -> Table {
         let mut table = Table {
             values: Vec::with_capacity(map.len()),
+            keys: Vec::with_capacity(map.len()),
             exact: HashMap::with_capacity(map.len()),
             folded: HashMap::with_capacity(map.len()),
         };
         for (position, (key, v)) in map.iter().enumerate() {
             table.values.push(v.clone());
             table.exact.insert(key.clone(), position);
+            table.keys.push((key.clone(), fold(key).into_owned()));
             if let Entry::Vacant(slot) = table.folded.entry(fold(key).into_owned()) {
                 slot.insert(position);
             }
@@ -75,11 +83,32 @@ impl Table {
     }
 
     fn get(&self, key: &str) -> Option<&Value> {
-        let position = match self.exact.get(key) {
-            Some(&position) => position,
-            None => *self.folded.get(fold(key).as_ref())?,
+        let position = if self.keys.len() <= SCAN_LIMIT {
+            self.scan(key)?
+        } else {
+            match self.exact.get(key) {
+                Some(&position) => position,
+                None => *self.folded.get(fold(key).as_ref())?,
+            }
         };
         self.values.get(position)
+    }
+
+    /// The position of `key` in a small table: the same answer as the two maps give.
+    fn scan(&self, key: &str) -> Option<usize> {
+        if let Some(position) = self.keys.iter().position(|(k, _)| k == key) {
+            return Some(position);
+        }
+        let trimmed = value::trim_text(key);
+        if trimmed.is_ascii() {
+            // Folded keys have no ASCII capitals, so this is `fold(key) == folded`.
+            self.keys
+                .iter()
+                .position(|(_, folded)| folded.eq_ignore_ascii_case(trimmed))
+        } else {
+            let key = fold(trimmed);
+            self.keys.iter().position(|(_, folded)| *folded == key)
+        }
     }
 }
 
@@ -247,6 +276,24 @@ mod tests {
         assert_eq!(get("de"), Some(json!("Germany")));
         assert_eq!(get("ÄrGeR "), Some(json!("trouble")));
         assert_eq!(get("fr"), None);
+    }
+
+    /// Small tables are scanned, larger ones hashed: both find the same entries.
+    #[test]
+    fn scanning_and_hashing_agree() {
+        let table = table();
+        let indexed = super::Table::new(table.as_object().unwrap());
+        let keys = [
+            "NL", "nl", "nL", " nl ", "Be", "BE", "be\t", " DE ", "de", "Ärger", " ÄRGER", "1",
+            "1.5", "true", "TRUE", "empty", "FR", "", " ",
+        ];
+        for key in keys {
+            let hashed = match indexed.exact.get(key) {
+                Some(&position) => Some(position),
+                None => indexed.folded.get(super::fold(key).as_ref()).copied(),
+            };
+            assert_eq!(indexed.scan(key), hashed, "{key:?}");
+        }
     }
 
     #[test]

@@ -41,11 +41,10 @@ fn concat(args: &mut Args<'_, '_>) -> Result<Value, FnError> {
         }
     }
     let mut out = if args.has(0) {
-        args.take_text(0)?
+        args.take_text_with_room(0, extra)?
     } else {
-        String::new()
+        String::with_capacity(extra)
     };
-    out.reserve(extra);
     for i in 1..args.len() {
         if let Some(text) = args.opt_text(i)? {
             out.push_str(&text);

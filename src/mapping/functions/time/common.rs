@@ -161,36 +161,40 @@ pub(crate) fn moment_arg(args: &Args<'_, '_>, i: usize) -> Result<Moment, FnErro
 /// only when they are not zero. RFC 3339 has four-digit years, so times outside the years
 /// 0000–9999 are an error.
 pub(crate) fn rfc3339(t: DateTime<Utc>) -> Result<Value, String> {
-    check_year(t.year())?;
-    if t.nanosecond() != 0 {
+    // The fields of the UTC time, read without converting to local time (a no-op for UTC
+    // that still costs a date computation per field).
+    let utc = t.naive_utc();
+    check_year(utc.year())?;
+    if utc.nanosecond() != 0 {
         return Ok(Value::String(
             t.to_rfc3339_opts(SecondsFormat::AutoSi, true),
         ));
     }
     // Whole seconds, the common case: written digit by digit, without the formatting
     // machinery (this is on the hot path of every mapped time).
-    let mut text = String::with_capacity(20);
-    let year = u32::try_from(t.year()).unwrap_or(0);
-    push_digits(&mut text, year, 4);
-    text.push('-');
-    push_digits(&mut text, t.month(), 2);
-    text.push('-');
-    push_digits(&mut text, t.day(), 2);
-    text.push('T');
-    push_digits(&mut text, t.hour(), 2);
-    text.push(':');
-    push_digits(&mut text, t.minute(), 2);
-    text.push(':');
-    push_digits(&mut text, t.second(), 2);
-    text.push('Z');
-    Ok(Value::String(text))
+    let t = utc;
+    let mut text = [0u8; 20];
+    put_digits(&mut text[0..4], u32::try_from(t.year()).unwrap_or(0));
+    text[4] = b'-';
+    put_digits(&mut text[5..7], t.month());
+    text[7] = b'-';
+    put_digits(&mut text[8..10], t.day());
+    text[10] = b'T';
+    put_digits(&mut text[11..13], t.hour());
+    text[13] = b':';
+    put_digits(&mut text[14..16], t.minute());
+    text[16] = b':';
+    put_digits(&mut text[17..19], t.second());
+    text[19] = b'Z';
+    let text = std::str::from_utf8(&text).map_err(|e| e.to_string())?;
+    Ok(Value::String(text.to_string()))
 }
 
-/// Appends `value` as exactly `width` decimal digits (zero-padded; higher digits cut).
-fn push_digits(text: &mut String, value: u32, width: u32) {
-    for position in (0..width).rev() {
-        let digit = (value / 10u32.pow(position)) % 10;
-        text.push(char::from(b'0' + digit as u8));
+/// Writes `value` as exactly `out.len()` decimal digits (zero-padded; higher digits cut).
+fn put_digits(out: &mut [u8], mut value: u32) {
+    for place in out.iter_mut().rev() {
+        *place = b'0' + (value % 10) as u8;
+        value /= 10;
     }
 }
 
@@ -260,6 +264,8 @@ enum Field {
 
 #[derive(Debug, Clone)]
 enum Piece {
+    /// A one-byte literal (`-`, `/`, `:`), the common case.
+    Byte(u8),
     Literal(String),
     Space,
     Field(Field),
@@ -282,8 +288,8 @@ impl FastFormat {
         let mut pieces = Vec::with_capacity(items.len());
         for item in items {
             let piece = match item {
-                Item::Literal(text) => Piece::Literal(text.to_string()),
-                Item::OwnedLiteral(text) => Piece::Literal(text.to_string()),
+                Item::Literal(text) => literal(text),
+                Item::OwnedLiteral(text) => literal(text),
                 Item::Space(_) | Item::OwnedSpace(_) => Piece::Space,
                 Item::Numeric(numeric, _) => {
                     let field = match numeric {
@@ -317,22 +323,32 @@ impl FastFormat {
         let mut values = [0u32; 6];
         for piece in &self.pieces {
             match piece {
+                Piece::Byte(byte) => match s.split_first() {
+                    Some((first, rest)) if first == byte => s = rest,
+                    _ => return None,
+                },
                 Piece::Literal(literal) => s = s.strip_prefix(literal.as_bytes())?,
                 Piece::Space => s = skip_space(s)?,
                 Piece::Field(field) => {
-                    s = skip_space(s)?;
+                    if s.first().is_some_and(|b| !b.is_ascii_digit()) {
+                        s = skip_space(s)?;
+                    }
                     // As chrono: up to 4 digits for a year, 2 for the others.
                     let width = if *field == Field::Year { 4 } else { 2 };
-                    let count = s
-                        .iter()
-                        .take(width)
-                        .take_while(|b| b.is_ascii_digit())
-                        .count();
+                    let mut value = 0;
+                    let mut count = 0;
+                    while let Some(digit) = s.get(count).filter(|b| b.is_ascii_digit()) {
+                        if count == width {
+                            break;
+                        }
+                        value = value * 10 + u32::from(digit - b'0');
+                        count += 1;
+                    }
                     if count == 0 {
                         return None;
                     }
-                    values[*field as usize] = digits(s, 0, count)?;
-                    s = &s[count..];
+                    values[*field as usize] = value;
+                    s = s.get(count..)?;
                 }
             }
         }
@@ -346,6 +362,14 @@ impl FastFormat {
         }
         let time = NaiveTime::from_hms_opt(hour, minute, second)?;
         Some(Moment::Local(date.and_time(time)))
+    }
+}
+
+/// A literal piece: one byte, or longer text.
+fn literal(text: &str) -> Piece {
+    match text.as_bytes() {
+        [byte] => Piece::Byte(*byte),
+        _ => Piece::Literal(text.to_string()),
     }
 }
 

@@ -69,7 +69,7 @@ impl Call for ParseTime {
             None => moment_arg(args, 0)?,
             Some(format) => {
                 let text = args.text(0)?;
-                format.parse(text.trim()).map_err(|reason| {
+                format.parse(value::trim_text(&text)).map_err(|reason| {
                     args.fail(format_args!(
                         "{} does not match the format {} ({reason})",
                         value::excerpt(args.value(0)),
