@@ -24,7 +24,7 @@ use super::tables::{
 
 /// A commit folds its pipeline's journal once it holds this many changes, which bounds
 /// the journal's size and the memory a fold needs.
-pub(crate) const FOLD_AT: u64 = 2_000_000;
+pub(crate) const FOLD_AT: u64 = 250_000;
 
 /// Appends a commit's record changes to the pipeline's journal (nothing when it has
 /// none), folding when the journal has grown to [`FOLD_AT`] changes.
