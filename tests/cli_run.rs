@@ -479,3 +479,92 @@ fn a_run_killed_at_any_moment_loses_nothing_and_duplicates_nothing() {
     let (_, again) = p.run("people", &[]);
     assert_eq!(again["counts"]["unchanged"], u64::from(total), "{again:#}");
 }
+
+/// The event-app import: participants and sessions first, then registrations that link
+/// both by the ids those pipelines wrote.
+#[test]
+fn registrations_link_participants_and_sessions() {
+    let p = Project::new();
+    let simple = |name: &str| {
+        format!(
+            "[source]\ntype = \"file\"\npath = \"data/{name}.ndjson\"\nid = \"id\"\n\n\
+             [destination]\ntype = \"file\"\npath = \"out/{name}.ndjson\"\n\n\
+             [mapping]\ninline = '''\nid = id\nname = name\n'''\n"
+        )
+    };
+    p.write("pipelines/participants.toml", &simple("participants"));
+    p.write("pipelines/sessions.toml", &simple("sessions"));
+    p.write(
+        "pipelines/registrations.toml",
+        r#"
+[pipeline]
+after = ["participants", "sessions"]
+
+[source]
+type = "file"
+path = "data/registrations.ndjson"
+id = "id"
+
+[destination]
+type = "file"
+path = "out/registrations.ndjson"
+
+[mapping]
+inline = '''
+id          = id
+participant = participant_id | link("participants")
+sessions    = session_ids | link("sessions")
+maybe       = participant_id | link_or_null("participants")
+'''
+"#,
+    );
+    p.records(
+        "pipelines/data/participants.ndjson",
+        &[
+            json!({"id": "p1", "name": "Ann"}),
+            json!({"id": 2, "name": "Bob"}),
+        ],
+    );
+    p.records(
+        "pipelines/data/sessions.ndjson",
+        &[
+            json!({"id": "s1", "name": "Keynote"}),
+            json!({"id": "s2", "name": "Lab"}),
+        ],
+    );
+    p.records(
+        "pipelines/data/registrations.ndjson",
+        &[
+            json!({"id": "r1", "participant_id": "p1", "session_ids": ["s1", "s2"]}),
+            json!({"id": "r2", "participant_id": 2, "session_ids": ["s2"]}),
+            json!({"id": "r3", "participant_id": "p9", "session_ids": ["s1"]}),
+            json!({"id": "r1", "participant_id": "p1", "session_ids": ["s1"]}),
+        ],
+    );
+    // Before its dependencies ran, every registration is invalid.
+    let (_, early) = p.run("registrations", &[]);
+    assert_eq!(early["counts"]["invalid"], 3, "{early:#}");
+
+    assert_eq!(p.run("participants", &[]).0, Some(0));
+    assert_eq!(p.run("sessions", &[]).0, Some(0));
+    let (code, report) = p.run("registrations", &[]);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(
+        counts(&report),
+        json!({"received": 4, "created": 2, "updated": 0, "unchanged": 0, "deleted": 0,
+               "skipped": 0, "invalid": 1, "duplicates": 1, "failed": 0})
+    );
+    let problems = report["problems"].to_string();
+    assert!(
+        problems.contains("pipeline `participants` has written no record with source id `p9`"),
+        "{problems}"
+    );
+    assert!(problems.contains("id `r1` was already seen"), "{problems}");
+    assert_eq!(
+        ndjson(&p.read("pipelines/out/registrations.ndjson")),
+        [
+            json!({"id": "r1", "participant": "p1", "sessions": ["s1", "s2"], "maybe": "p1"}),
+            json!({"id": "r2", "participant": "2", "sessions": ["s2"], "maybe": "2"}),
+        ]
+    );
+}

@@ -13,6 +13,7 @@ pub mod connect;
 pub mod cursor;
 pub mod destination;
 pub mod identity;
+pub mod links;
 pub mod preview;
 mod run;
 pub mod source;

@@ -2,6 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -11,11 +12,13 @@ use super::connect;
 use super::cursor;
 use super::destination::{Change, Destination, Write, WriteFailure, WriteResult};
 use super::identity::{fingerprint, id_hash, lookup, source_id, without_empty};
+use super::links::StateLinks;
 use super::preview::{Preview, Rejected, Sample};
 use super::source::{Item, Unit};
 use crate::catalog::Prepared;
 use crate::formats::Flow;
 use crate::mapping::Outcome;
+use crate::mapping::links::with_links;
 use crate::pipeline::{self, AfterRead, Deletes, EmptyFields, FileSource, SyncMode};
 use crate::report::{Counts, Problem, ProblemKind, Report, RunStatus, Trigger};
 use crate::state::{Commit, FailedRecord, RecordState, State, StateReader};
@@ -169,29 +172,34 @@ pub fn run(
         progress,
     };
 
-    // Records whose write failed in earlier runs go first.
-    if let Some(store) = state {
-        for failed in store.failed(name)? {
-            walk.retry(failed);
+    // Mappings find other pipelines' ids (`link`) in a snapshot of the state.
+    let links = Rc::new(StateLinks::new(state.map(State::reader).transpose()?));
+    let (done_units, failed_units) = with_links(links, || -> Result<_, EngineError> {
+        // Records whose write failed in earlier runs go first.
+        if let Some(store) = state {
+            for failed in store.failed(name)? {
+                walk.retry(failed);
+            }
+            walk.write_pending();
         }
-        walk.write_pending();
-    }
 
-    // Read every unit; a unit that fails is reported and the others go on.
-    let units = source.units().map_err(EngineError::Setup)?;
-    let mut done_units = Vec::new();
-    let mut failed_units = Vec::new();
-    for unit in units {
-        let mut unit_error = None;
-        source.read(&unit, &mut |item| walk.item(item, &mut unit_error));
-        match unit_error {
-            Some(message) => failed_units.push((unit, message)),
-            None => done_units.push(unit),
+        // Read every unit; a unit that fails is reported and the others go on.
+        let units = source.units().map_err(EngineError::Setup)?;
+        let mut done_units = Vec::new();
+        let mut failed_units = Vec::new();
+        for unit in units {
+            let mut unit_error = None;
+            source.read(&unit, &mut |item| walk.item(item, &mut unit_error));
+            match unit_error {
+                Some(message) => failed_units.push((unit, message)),
+                None => done_units.push(unit),
+            }
+            if walk.fatal.is_some() || walk.stopped {
+                break;
+            }
         }
-        if walk.fatal.is_some() || walk.stopped {
-            break;
-        }
-    }
+        Ok((done_units, failed_units))
+    })?;
     for (unit, message) in &failed_units {
         // Read errors name the file already.
         let message = if message.contains(&unit.name) {

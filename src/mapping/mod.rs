@@ -8,6 +8,7 @@ pub mod codes;
 pub mod compile;
 mod eval;
 pub mod functions;
+pub mod links;
 mod ops;
 pub mod parse;
 pub mod program;

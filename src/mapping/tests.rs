@@ -1,6 +1,7 @@
 //! Tests of the language as a whole: every documented function example, and the
 //! semantics the README promises. Golden files in tests/mapping/ cover the rest.
 
+use std::rc::Rc;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
@@ -39,6 +40,41 @@ fn apply(text: &str, record: Value) -> Outcome {
     mapping.apply(&record, &json!({}))
 }
 
+/// The links the reference's examples use: pipeline `sessions` wrote `s-1` as 900 and
+/// `s-2` as 901.
+struct ExampleLinks;
+
+impl crate::mapping::links::Links for ExampleLinks {
+    fn destination_id(&self, pipeline: &str, source_id: &str) -> Result<Option<String>, String> {
+        Ok(match (pipeline, source_id) {
+            ("sessions", "s-1") => Some("900".to_string()),
+            ("sessions", "s-2") => Some("901".to_string()),
+            _ => None,
+        })
+    }
+}
+
+#[test]
+fn a_link_outside_a_run_or_to_an_unknown_id_makes_the_record_invalid() {
+    let mapping = compile_text(r#"session = id | link("sessions")"#)
+        .mapping
+        .expect("compiles");
+    let Outcome::Invalid { problems } = mapping.apply(&json!({"id": "s-1"}), &json!({})) else {
+        panic!("a link outside a run is invalid");
+    };
+    assert!(problems[0].contains("not in `sluice map`"), "{problems:?}");
+    let outcome = crate::mapping::links::with_links(Rc::new(ExampleLinks), || {
+        mapping.apply(&json!({"id": "s-7"}), &json!({}))
+    });
+    let Outcome::Invalid { problems } = outcome else {
+        panic!("an unknown id is invalid");
+    };
+    assert!(
+        problems[0].contains("pipeline `sessions` has written no record with source id `s-7`"),
+        "{problems:?}"
+    );
+}
+
 #[test]
 fn every_function_example_gives_its_documented_result() {
     let mut failures = Vec::new();
@@ -67,7 +103,10 @@ fn every_function_example_gives_its_documented_result() {
                 ));
                 continue;
             };
-            match mapping.apply(&json!({}), &json!({})) {
+            let outcome = crate::mapping::links::with_links(Rc::new(ExampleLinks), || {
+                mapping.apply(&json!({}), &json!({}))
+            });
+            match outcome {
                 Outcome::Mapped(out) if out.get("result") == Some(expected.clone()) => {}
                 other => failures.push(format!(
                     "{}: `{}` gave {other:?}, expected {expected}",
