@@ -58,7 +58,7 @@ pub(crate) fn check(pipelines: &[Pipeline], files: &[PathBuf]) -> Vec<Diagnostic
     diagnostics
 }
 
-fn sibling_exists(pipeline: &Pipeline, name: &str) -> bool {
+pub(crate) fn sibling_exists(pipeline: &Pipeline, name: &str) -> bool {
     let dir = pipeline.path.parent().unwrap_or(Path::new(""));
     dir.join(format!("{name}.toml")).is_file()
 }

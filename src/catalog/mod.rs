@@ -50,7 +50,19 @@ impl Catalog {
             }
         }
         catalog.diagnostics.extend(graph::check(&loaded, files));
-        for (prepared, problems) in parallel_map(loaded, |pipeline| prepare(pipeline, toolkit)) {
+        let names: BTreeSet<String> = loaded
+            .iter()
+            .map(|p| p.name.clone())
+            .chain(
+                files
+                    .iter()
+                    .filter_map(|f| f.file_stem())
+                    .map(|s| s.to_string_lossy().into_owned()),
+            )
+            .collect();
+        for (prepared, problems) in
+            parallel_map(loaded, |pipeline| prepare(pipeline, toolkit, &names))
+        {
             catalog.diagnostics.extend(problems);
             if let Some(prepared) = prepared {
                 catalog

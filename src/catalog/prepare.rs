@@ -10,9 +10,9 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::toolkit::Toolkit;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::files::read_source;
-use crate::mapping::{self, Environment, compile};
+use crate::mapping::{self, Compilation, Environment, compile};
 use crate::pipeline::{Mapping as MappingSource, Pipeline, Reference, codes};
 use crate::script::{CompiledScript, Condition, compile_script, register_functions};
 
@@ -29,7 +29,12 @@ pub struct Prepared {
 }
 
 /// Prepares `pipeline`; `None` when any error was found (all of them are returned).
-pub fn prepare(pipeline: Pipeline, toolkit: &Toolkit) -> (Option<Prepared>, Vec<Diagnostic>) {
+/// `pipelines` are the names of the other pipelines (`link` calls must name one).
+pub fn prepare(
+    pipeline: Pipeline,
+    toolkit: &Toolkit,
+    pipelines: &BTreeSet<String>,
+) -> (Option<Prepared>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut functions = toolkit.functions.clone();
     let scripts = compile_scripts(
@@ -58,7 +63,7 @@ pub fn prepare(pipeline: Pipeline, toolkit: &Toolkit) -> (Option<Prepared>, Vec<
         vars: Some(&var_names),
         imports: &toolkit.imports,
     };
-    let mapping = compile_mapping(&pipeline, &env, &mut diagnostics);
+    let mapping = compile_mapping(&pipeline, &env, pipelines, &mut diagnostics);
 
     let condition = pipeline.references.when.as_ref().and_then(|when| {
         let offset = when.at.content_start();
@@ -130,6 +135,7 @@ fn compile_scripts(
 fn compile_mapping(
     pipeline: &Pipeline,
     env: &Environment<'_>,
+    pipelines: &BTreeSet<String>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<mapping::Mapping> {
     match &pipeline.mapping {
@@ -146,13 +152,15 @@ fn compile_mapping(
                     return None;
                 }
             };
-            let compilation = compile(&file, env);
+            let mut compilation = compile(&file, env);
+            check_links(pipeline, pipelines, &mut compilation);
             diagnostics.extend(compilation.diagnostics);
             compilation.mapping
         }
         MappingSource::Inline(inline) => {
             let file = inline.source();
-            let compilation = compile(&file, env);
+            let mut compilation = compile(&file, env);
+            check_links(pipeline, pipelines, &mut compilation);
             diagnostics.extend(compilation.diagnostics.into_iter().map(|d| {
                 if Arc::ptr_eq(&d.file, &file) {
                     inline.shift(d)
@@ -162,5 +170,40 @@ fn compile_mapping(
             }));
             compilation.mapping
         }
+    }
+}
+
+/// Each pipeline a `link` names must exist (an error), and should be in `after` so it
+/// has synced first (a warning).
+fn check_links(pipeline: &Pipeline, pipelines: &BTreeSet<String>, compilation: &mut Compilation) {
+    for link in &compilation.links {
+        let name = link.pipeline.as_str();
+        let known = pipelines.contains(name) || super::graph::sibling_exists(pipeline, name);
+        let diagnostic = if !known {
+            let mut diagnostic = Diagnostic::error(
+                mapping::codes::UNKNOWN_LINK,
+                format!("`link` names `{name}`, which is not a pipeline"),
+                &link.file,
+                link.span.clone(),
+            )
+            .with_label("no pipeline of this name");
+            if let Some(close) = did_you_mean(name, pipelines.iter().map(String::as_str)) {
+                diagnostic = diagnostic.with_help(format!("did you mean `{close}`?"));
+            }
+            diagnostic
+        } else if name != pipeline.name && !pipeline.after.iter().any(|a| a == name) {
+            Diagnostic::warning(
+                mapping::codes::LINK_NOT_AFTER,
+                format!("`{name}` is linked but not in `after`"),
+                &link.file,
+                link.span.clone(),
+            )
+            .with_help(format!(
+                "add `after = [\"{name}\"]` to `[pipeline]` so its ids are written before this pipeline runs"
+            ))
+        } else {
+            continue;
+        };
+        compilation.diagnostics.push(diagnostic);
     }
 }

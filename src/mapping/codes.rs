@@ -27,8 +27,12 @@ pub const ELEMENT: &str = "M011";
 pub const LET_NAME: &str = "M012";
 /// Nesting too deep to be parsed safely.
 pub const TOO_DEEP: &str = "M013";
+/// `link("NAME")` names no pipeline.
+pub const UNKNOWN_LINK: &str = "M014";
 /// Warning: a bare name reads a source field although a `let` of that name exists.
 pub const SHADOWED_LET: &str = "W001";
+/// Warning: a linked pipeline is not in `after`.
+pub const LINK_NOT_AFTER: &str = "W002";
 
 /// Every code with a one-line explanation, in order.
 pub const ALL: &[(&str, &str)] = &[
@@ -78,8 +82,13 @@ pub const ALL: &[(&str, &str)] = &[
         TOO_DEEP,
         "brackets nested more than 64 deep, or more than 256 `if`s in one statement",
     ),
+    (UNKNOWN_LINK, "`link` names a pipeline that does not exist"),
     (
         SHADOWED_LET,
         "warning: a bare name reads the source field although a `let` of that name exists",
+    ),
+    (
+        LINK_NOT_AFTER,
+        "warning: a linked pipeline is not in `after`, so it may not have synced first",
     ),
 ];

@@ -48,6 +48,17 @@ pub struct Environment<'a> {
 pub struct Compilation {
     pub mapping: Option<Mapping>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Every pipeline a `link` or `link_or_null` call names, and where (the catalog
+    /// checks that they exist and come first).
+    pub links: Vec<LinkRef>,
+}
+
+/// A pipeline named by a `link` call.
+#[derive(Debug, Clone)]
+pub struct LinkRef {
+    pub pipeline: String,
+    pub file: Arc<SourceFile>,
+    pub span: Span,
 }
 
 impl Compilation {
@@ -101,6 +112,7 @@ fn compile_here(file: &Arc<SourceFile>, env: &Environment<'_>) -> Compilation {
         files: Vec::new(),
         element_depth: 0,
         source_fields: SourceFields::default(),
+        links: Vec::new(),
     };
     compiler.file(file);
     crate::diagnostic::sort(&mut compiler.diagnostics);
@@ -115,6 +127,7 @@ fn compile_here(file: &Arc<SourceFile>, env: &Environment<'_>) -> Compilation {
     Compilation {
         mapping,
         diagnostics: compiler.diagnostics,
+        links: compiler.links,
     }
 }
 
@@ -145,6 +158,8 @@ struct Compiler<'e> {
     element_depth: usize,
     /// The top-level source fields the mapping reads.
     source_fields: SourceFields,
+    /// The pipelines `link` calls name.
+    links: Vec<LinkRef>,
 }
 
 impl Compiler<'_> {
@@ -547,6 +562,9 @@ impl Compiler<'_> {
             _ => (args, None),
         };
         let nodes: Vec<Node> = value_args.iter().map(|a| self.expr(a)).collect();
+        if matches!(entry.name(), "link" | "link_or_null") {
+            self.link_target(&name.text, value_args, &nodes);
+        }
         let lambda = function_arg.map(|f| self.function_argument(f));
         let callee = match &entry {
             Entry::Builtin(f) => match f.imp {
@@ -582,6 +600,31 @@ impl Compiler<'_> {
             args: nodes,
             lambda,
         }))
+    }
+
+    /// Notes the pipeline a `link` call names, which must be written as text.
+    fn link_target(&mut self, function: &str, args: &[Expr], nodes: &[Node]) {
+        let (Some(arg), Some(node)) = (args.get(1), nodes.get(1)) else {
+            return;
+        };
+        match node {
+            Node::Const(Value::String(pipeline)) => {
+                let file = self.current();
+                self.links.push(LinkRef {
+                    pipeline: pipeline.clone(),
+                    file,
+                    span: arg.span.clone(),
+                });
+            }
+            _ => {
+                let message = format!(
+                    "{function}: the pipeline must be a name in quotes, known before the run"
+                );
+                self.error(codes::INVALID_ARGUMENT, message, &arg.span).help = Some(format!(
+                    "for example `session_id | {function}(\"sessions\")`"
+                ));
+            }
+        }
     }
 
     fn check_arity(

@@ -16,7 +16,7 @@ pub mod record;
 pub mod reference;
 pub mod value;
 
-pub use compile::{Compilation, Environment, ImportResolver, NoImports, compile};
+pub use compile::{Compilation, Environment, ImportResolver, LinkRef, NoImports, compile};
 pub use eval::no_vars;
 pub use program::{Mapping, Outcome};
 pub use record::MappedRecord;
