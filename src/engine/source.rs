@@ -3,11 +3,12 @@
 //! without stopping the others. Each connector is one implementation.
 
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use serde_json::Value;
 
 use crate::formats::{self, Flow, ReadOptions};
-use crate::pipeline::{Encoding, FileSource};
+use crate::pipeline::{Encoding, FileFormat, FileSource};
 
 /// What a source hands the engine.
 #[derive(Debug)]
@@ -81,6 +82,8 @@ impl Source for FileSourceReader {
             .collect())
     }
 
+    /// Parses on a thread of its own, a few batches ahead of the engine, so reading and
+    /// mapping use two cores; memory stays at those few batches.
     fn read(&mut self, unit: &Unit, sink: &mut dyn FnMut(Item) -> Flow) {
         let Some(format) = self.config.format() else {
             sink(Item::UnitFailed {
@@ -89,18 +92,81 @@ impl Source for FileSourceReader {
             return;
         };
         let options = self.options();
-        let result = formats::read_file(&unit.path, format, &options, &mut |record| match record {
-            Ok(value) => sink(Item::Record(value)),
-            Err(e) => sink(Item::Unreadable {
-                location: e.location,
-                message: e.message,
-            }),
+        std::thread::scope(|scope| {
+            let (batches, received) = mpsc::sync_channel::<Vec<Item>>(BATCHES_AHEAD);
+            let path = &unit.path;
+            let options = &options;
+            let parser = std::thread::Builder::new()
+                .name("sluice-read".to_string())
+                .spawn_scoped(scope, move || {
+                    let mut batch = Vec::with_capacity(BATCH);
+                    let result = formats::read_file(path, format, options, &mut |record| {
+                        batch.push(item_of(record));
+                        if batch.len() < BATCH {
+                            return Flow::Continue;
+                        }
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        match batches.send(full) {
+                            Ok(()) => Flow::Continue,
+                            // The engine stopped reading.
+                            Err(_) => Flow::Stop,
+                        }
+                    });
+                    if let Err(e) = result {
+                        batch.push(Item::UnitFailed {
+                            message: e.to_string(),
+                        });
+                    }
+                    let _ = batches.send(batch);
+                });
+            let Ok(parser) = parser else {
+                // No thread to be had: read on this one.
+                read_here(path, format, options, sink);
+                return;
+            };
+            'batches: for batch in &received {
+                for item in batch {
+                    if sink(item) == Flow::Stop {
+                        break 'batches;
+                    }
+                }
+            }
+            drop(received);
+            if parser.join().is_err() {
+                sink(Item::UnitFailed {
+                    message: "the file reader stopped unexpectedly".to_string(),
+                });
+            }
         });
-        if let Err(e) = result {
-            sink(Item::UnitFailed {
-                message: e.to_string(),
-            });
-        }
+    }
+}
+
+/// Records handed from the parsing thread at a time, and batches it may run ahead.
+const BATCH: usize = 256;
+const BATCHES_AHEAD: usize = 4;
+
+fn item_of(record: Result<Value, formats::ReadError>) -> Item {
+    match record {
+        Ok(value) => Item::Record(value),
+        Err(e) => Item::Unreadable {
+            location: e.location,
+            message: e.message,
+        },
+    }
+}
+
+/// Reads a file on the calling thread.
+fn read_here(
+    path: &Path,
+    format: FileFormat,
+    options: &ReadOptions,
+    sink: &mut dyn FnMut(Item) -> Flow,
+) {
+    let result = formats::read_file(path, format, options, &mut |record| sink(item_of(record)));
+    if let Err(e) = result {
+        sink(Item::UnitFailed {
+            message: e.to_string(),
+        });
     }
 }
 
