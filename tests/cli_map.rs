@@ -170,3 +170,32 @@ fn help_lists_only_working_commands() {
         );
     }
 }
+
+#[test]
+fn reads_csv_input_by_its_extension() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mapping = dir.path().join("m.map");
+    std::fs::write(&mapping, "email = email | trim | lower\nname = name\n").expect("written");
+    let csv = dir.path().join("people.csv");
+    std::fs::write(
+        &csv,
+        "name,email\nAnn, ANN@Example.com\n\"Bob, Jr.\",bob@example.com\nbroken\n",
+    )
+    .expect("written");
+    let out = sluice(
+        &[
+            "map",
+            &mapping.to_string_lossy(),
+            "--input",
+            &csv.to_string_lossy(),
+        ],
+        "",
+    );
+    assert_eq!(
+        text(&out.stdout),
+        "{\"email\":\"ann@example.com\",\"name\":\"Ann\"}\n{\"email\":\"bob@example.com\",\"name\":\"Bob, Jr.\"}\n"
+    );
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("unreadable: line 4"), "{stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+}

@@ -13,14 +13,17 @@ use serde_json::{Map, Value};
 
 use super::{PROBLEMS, SUCCESS, USAGE, print_diagnostics};
 use crate::files::read_source;
-use crate::formats::json::{Flow, ReadError, read_records};
+use crate::formats::json::{Flow, read_records};
+use crate::formats::{self, ReadOptions};
 use crate::mapping::{Environment, MappedRecord, Outcome, compile};
+use crate::pipeline::FileFormat;
 
 #[derive(Debug, Args)]
 pub struct MapArgs {
     /// The mapping file.
     mapping: PathBuf,
-    /// Read records from this file instead of stdin.
+    /// Read records from this file instead of stdin: JSON or NDJSON, or CSV, XML, XLSX
+    /// or XLS by its extension.
     #[arg(long, short, value_name = "FILE")]
     input: Option<PathBuf>,
     /// A pipeline variable for `$vars.NAME`; repeat for more.
@@ -84,9 +87,17 @@ pub fn run(args: MapArgs) -> u8 {
             .collect::<Map<_, _>>(),
     );
 
-    let input: Box<dyn io::BufRead + Send> = match &args.input {
-        None => Box::new(BufReader::with_capacity(1 << 16, io::stdin())),
-        Some(path) => match File::open(path) {
+    // CSV, XML and spreadsheets are read by the record formats; JSON and NDJSON (and
+    // stdin) by the streaming JSON reader.
+    let file_format = args
+        .input
+        .as_deref()
+        .and_then(|p| FileFormat::from_path(&p.to_string_lossy()))
+        .filter(|f| !matches!(f, FileFormat::Json | FileFormat::Ndjson));
+    let input: Box<dyn io::BufRead + Send> = match (&args.input, file_format) {
+        (None, _) => Box::new(BufReader::with_capacity(1 << 16, io::stdin())),
+        (Some(_), Some(_)) => Box::new(io::empty()),
+        (Some(path), None) => match File::open(path) {
             Ok(f) => Box::new(BufReader::with_capacity(1 << 16, f)),
             Err(e) => {
                 eprintln!("error: cannot read `{}`: {e}", path.display());
@@ -94,12 +105,13 @@ pub fn run(args: MapArgs) -> u8 {
             }
         },
     };
-    // Reading and parsing JSON runs on its own thread, mapping and writing on this one;
-    // batches keep the hand-over cheap and the bounded channel keeps memory flat.
-    let (batches, received) = mpsc::sync_channel::<Vec<Result<Value, ReadError>>>(8);
+    let input_path = args.input.clone();
+    // Reading and parsing runs on its own thread, mapping on this one; batches keep the
+    // hand-over cheap and the bounded channel keeps memory flat.
+    let (batches, received) = mpsc::sync_channel::<Vec<Result<Value, String>>>(8);
     let reader = thread::spawn(move || {
         let mut batch = Vec::with_capacity(BATCH);
-        let result = read_records(input, |record| {
+        let mut each = |record: Result<Value, String>| {
             batch.push(record);
             if batch.len() == BATCH {
                 let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
@@ -108,7 +120,16 @@ pub fn run(args: MapArgs) -> u8 {
                 }
             }
             Flow::Continue
-        });
+        };
+        let result = match (input_path, file_format) {
+            (Some(path), Some(format)) => {
+                formats::read_file(&path, format, &ReadOptions::default(), &mut |record| {
+                    each(record.map_err(|e| e.to_string()))
+                })
+                .map_err(|e| io::Error::other(e.to_string()))
+            }
+            _ => read_records(input, |record| each(record.map_err(|e| e.to_string()))),
+        };
         if !batch.is_empty() {
             let _ = batches.send(batch);
         }

@@ -49,8 +49,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Apply a mapping file to records (JSON array, JSON object or NDJSON) and print the
-    /// mapped records as NDJSON.
+    /// Apply a mapping file to records (JSON array, JSON object or NDJSON on stdin; or a
+    /// JSON, NDJSON, CSV, XML, XLSX or XLS file) and print the mapped records as NDJSON.
     Map(map::MapArgs),
     /// Check pipeline files, their mappings and scripts; print every problem with
     /// file:line:col. Exit 1 when there is an error.
