@@ -497,6 +497,7 @@ fn call(f: &Function, args: &[String], lambda: &str, extra: usize, piped: bool) 
     for i in 0..count {
         rendered.push(match f.params.get(i).map(|p| p.kind) {
             Some(ParamKind::Function) => lambda.to_string(),
+            Some(ParamKind::Literal) => "\"sessions\"".to_string(),
             _ => args[i % args.len()].clone(),
         });
     }
@@ -631,6 +632,7 @@ fn per_function_texts() -> Vec<String> {
             let args: Vec<String> = (0..count)
                 .map(|i| match f.params.get(i).map(|p| p.kind) {
                     Some(ParamKind::Function) => "_".to_string(),
+                    Some(ParamKind::Literal) => "\"sessions\"".to_string(),
                     _ => fields[i % fields.len()].to_string(),
                 })
                 .collect();

@@ -562,8 +562,9 @@ impl Compiler<'_> {
             _ => (args, None),
         };
         let nodes: Vec<Node> = value_args.iter().map(|a| self.expr(a)).collect();
+        self.check_literals(&entry, value_args, &nodes);
         if matches!(entry.name(), "link" | "link_or_null") {
-            self.link_target(&name.text, value_args, &nodes);
+            self.link_target(value_args, &nodes);
         }
         let lambda = function_arg.map(|f| self.function_argument(f));
         let callee = match &entry {
@@ -602,28 +603,38 @@ impl Compiler<'_> {
         }))
     }
 
-    /// Notes the pipeline a `link` call names, which must be written as text.
-    fn link_target(&mut self, function: &str, args: &[Expr], nodes: &[Node]) {
-        let (Some(arg), Some(node)) = (args.get(1), nodes.get(1)) else {
-            return;
-        };
-        match node {
-            Node::Const(Value::String(pipeline)) => {
-                let file = self.current();
-                self.links.push(LinkRef {
-                    pipeline: pipeline.clone(),
-                    file,
-                    span: arg.span.clone(),
-                });
+    /// Arguments of literal parameters must be text in quotes.
+    fn check_literals(&mut self, entry: &Entry, args: &[Expr], nodes: &[Node]) {
+        for (i, param) in entry.params().iter().enumerate() {
+            if param.kind != ParamKind::Literal {
+                continue;
             }
-            _ => {
+            let (Some(arg), Some(node)) = (args.get(i), nodes.get(i)) else {
+                continue;
+            };
+            if !matches!(node, Node::Const(Value::String(_))) {
+                let function = entry.name();
                 let message = format!(
-                    "{function}: the pipeline must be a name in quotes, known before the run"
+                    "{function}: `{}` must be text in quotes, known before the run",
+                    param.name
                 );
                 self.error(codes::INVALID_ARGUMENT, message, &arg.span).help = Some(format!(
                     "for example `session_id | {function}(\"sessions\")`"
                 ));
             }
+        }
+    }
+
+    /// Notes the pipeline a `link` call names.
+    fn link_target(&mut self, args: &[Expr], nodes: &[Node]) {
+        if let (Some(arg), Some(Node::Const(Value::String(pipeline)))) = (args.get(1), nodes.get(1))
+        {
+            let file = self.current();
+            self.links.push(LinkRef {
+                pipeline: pipeline.clone(),
+                file,
+                span: arg.span.clone(),
+            });
         }
     }
 

@@ -69,6 +69,9 @@ pub enum ParamKind {
     /// the element as first argument left out (`map(replace("-", ""))`), or an
     /// expression over `_`, the element (`filter(_ != "")`). Must be the last parameter.
     Function,
+    /// Text written in quotes, known when the mapping compiles (the pipeline `link`
+    /// reads from).
+    Literal,
 }
 
 /// How many times a parameter may be given.
@@ -93,6 +96,14 @@ impl Param {
         Param {
             name,
             kind: ParamKind::Value,
+            arity: Arity::Required,
+        }
+    }
+    /// A required parameter that must be text in quotes ([`ParamKind::Literal`]).
+    pub const fn literal(name: &'static str) -> Param {
+        Param {
+            name,
+            kind: ParamKind::Literal,
             arity: Arity::Required,
         }
     }

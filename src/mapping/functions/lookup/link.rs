@@ -11,7 +11,7 @@ pub(crate) const LINK: Function = Function {
               (read from the sync state; a list is linked element by element). An id that \
               pipeline never wrote makes the record invalid, naming the pipeline and the id. \
               Name the pipeline in `after` so it has synced first.",
-    params: &[Param::required("id"), Param::required("pipeline")],
+    params: &[Param::required("id"), Param::literal("pipeline")],
     examples: &[
         Example {
             expr: r#""s-1" | link("sessions")"#,
@@ -31,7 +31,7 @@ pub(crate) const LINK_OR_NULL: Function = Function {
     category: Category::Lookup,
     summary: "Like `link`, but an id the pipeline never wrote gives null instead of making \
               the record invalid.",
-    params: &[Param::required("id"), Param::required("pipeline")],
+    params: &[Param::required("id"), Param::literal("pipeline")],
     examples: &[Example {
         expr: r#"["s-1", "s-9"] | link_or_null("sessions")"#,
         result: r#"["900", null]"#,
