@@ -1,6 +1,7 @@
 //! The management API (axum): `POST /pipelines/{name}/run` asks for a manual run,
 //! `GET /status` tells each pipeline's last run, next scheduled run and what it waits
-//! for. All routes are built here, in one function, so others (webhooks) slot in.
+//! for; every other path is tried as a pipeline's webhook. All routes are built here,
+//! in one function.
 
 use std::sync::Arc;
 
@@ -22,6 +23,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/status", get(status))
         .route("/pipelines/{name}/run", post(trigger))
+        .fallback(super::webhooks::receive)
         .with_state(shared)
 }
 

@@ -7,14 +7,18 @@
 //! Everything the loop, the runs and the API share sits in [`Shared`]: the prepared
 //! pipelines behind a `RwLock` (a reload can swap them), the planner behind a `Mutex`
 //! (never held across an `.await`), the state store, the clock, and a `Notify` that
-//! wakes the loop. The router is built in one function ([`api::router`]) so more
-//! routes (webhooks) slot in.
+//! wakes the loop. The router is built in one function ([`api::router`]); webhooks
+//! are its fallback (`webhooks.rs`), found by path among the loaded pipelines, and
+//! are applied by one worker per pipeline (`worker.rs`). A run lock per pipeline makes
+//! scheduled runs and webhook runs of one pipeline take turns.
 
 mod api;
 mod event;
 mod runner;
+mod webhooks;
+mod worker;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -24,6 +28,7 @@ use tokio::sync::Notify;
 
 pub use api::router;
 pub use event::Event;
+pub use webhooks::{DELIVERY_HEADER, SIGNATURE_HEADER};
 
 use crate::catalog::Prepared;
 use crate::schedule::{Clock, History, Planner, Spec};
@@ -56,6 +61,10 @@ pub struct Shared {
     stopping: AtomicBool,
     /// Where events go.
     log: Box<dyn Fn(&Event) + Send + Sync>,
+    /// Held by whatever runs a pipeline (a run, a webhook worker), by pipeline.
+    run_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Wakes each pipeline's webhook worker, by pipeline.
+    workers: Mutex<HashMap<String, Arc<Notify>>>,
 }
 
 impl Shared {
@@ -68,6 +77,21 @@ impl Shared {
     fn prepared(&self, name: &str) -> Option<Arc<Prepared>> {
         let pipelines = self.pipelines.read().unwrap_or_else(|p| p.into_inner());
         pipelines.get(name).cloned()
+    }
+
+    /// The pipeline whose `[webhook] path` is `path`, if one is loaded.
+    fn webhook_at(&self, path: &str) -> Option<(String, Arc<Prepared>)> {
+        let pipelines = self.pipelines.read().unwrap_or_else(|p| p.into_inner());
+        pipelines
+            .iter()
+            .find(|(_, p)| p.pipeline.webhook.as_ref().is_some_and(|h| h.path == path))
+            .map(|(name, p)| (name.clone(), p.clone()))
+    }
+
+    /// The lock that whatever runs `pipeline` holds meanwhile.
+    fn run_lock(&self, pipeline: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.run_locks.lock().unwrap_or_else(|p| p.into_inner());
+        locks.entry(pipeline.to_string()).or_default().clone()
     }
 
     fn stopping(&self) -> bool {
@@ -112,6 +136,8 @@ impl Daemon {
                 wake: Notify::new(),
                 stopping: AtomicBool::new(false),
                 log: Box::new(log),
+                run_locks: Mutex::new(HashMap::new()),
+                workers: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -129,6 +155,18 @@ impl Daemon {
         }
         let (stop_api, api_stopped) = tokio::sync::oneshot::channel::<()>();
         let app = router(shared.clone());
+        // Events left in the inbox by the last process are applied first.
+        let hooked: Vec<String> = {
+            let pipelines = shared.pipelines.read().unwrap_or_else(|p| p.into_inner());
+            pipelines
+                .iter()
+                .filter(|(_, p)| p.pipeline.webhook.is_some())
+                .map(|(name, _)| name.clone())
+                .collect()
+        };
+        for name in hooked {
+            worker::wake(&shared, &name);
+        }
         let server = tokio::spawn(async move {
             axum::serve(listener, app)
                 .with_graceful_shutdown(async move {

@@ -100,6 +100,9 @@ async fn run(shared: Arc<Shared>, start: Start) {
     let outcome = match shared.prepared(&pipeline) {
         None => Err(format!("pipeline `{pipeline}` is no longer loaded")),
         Some(prepared) => {
+            // Webhook runs of this pipeline finish first.
+            let lock = shared.run_lock(&pipeline);
+            let _turn = lock.lock().await;
             let state = shared.state.clone();
             let options = RunOptions {
                 trigger,
