@@ -34,12 +34,24 @@ struct StatusBody {
     now: DateTime<Utc>,
     /// Every pipeline, by name.
     pipelines: Vec<PipelineStatus>,
+    /// The errors of the last hot reload (empty when it succeeded): pipelines named
+    /// there are served in their previous version.
+    reload_errors: Vec<String>,
 }
 
 async fn status(State(shared): State<Arc<Shared>>) -> Json<StatusBody> {
     let now = shared.clock.now();
     let pipelines = shared.planner().status();
-    Json(StatusBody { now, pipelines })
+    let reload_errors = shared
+        .reload_errors
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    Json(StatusBody {
+        now,
+        pipelines,
+        reload_errors,
+    })
 }
 
 /// 202 when accepted or queued; 404 unknown; 409 disabled; 429 too soon (with

@@ -14,6 +14,7 @@
 
 mod api;
 mod event;
+mod reload;
 mod runner;
 mod webhooks;
 mod worker;
@@ -28,6 +29,7 @@ use tokio::sync::Notify;
 
 pub use api::router;
 pub use event::Event;
+pub use reload::{Loader, Reloaded};
 pub use webhooks::{DELIVERY_HEADER, SIGNATURE_HEADER};
 
 use crate::catalog::Prepared;
@@ -65,6 +67,8 @@ pub struct Shared {
     run_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Wakes each pipeline's webhook worker, by pipeline.
     workers: Mutex<HashMap<String, Arc<Notify>>>,
+    /// The errors of the last reload (empty once one succeeds), for `GET /status`.
+    reload_errors: Mutex<Vec<String>>,
 }
 
 impl Shared {
@@ -106,6 +110,8 @@ impl Shared {
 /// The daemon, ready to serve.
 pub struct Daemon {
     shared: Arc<Shared>,
+    /// The folder to watch and how to load it again, for hot reload.
+    reload: Option<(std::path::PathBuf, Loader)>,
 }
 
 impl Daemon {
@@ -138,8 +144,16 @@ impl Daemon {
                 log: Box::new(log),
                 run_locks: Mutex::new(HashMap::new()),
                 workers: Mutex::new(HashMap::new()),
+                reload_errors: Mutex::new(Vec::new()),
             }),
+            reload: None,
         })
+    }
+
+    /// Reloads the pipelines with `load` whenever a file under `dir` changes.
+    pub fn reload_on_change(mut self, dir: &std::path::Path, load: Loader) -> Daemon {
+        self.reload = Some((reload::folder_of(dir), load));
+        self
     }
 
     /// Serves the API on `listener` and runs pipelines when due until `shutdown`
@@ -153,6 +167,17 @@ impl Daemon {
         if let Ok(addr) = listener.local_addr() {
             shared.emit(&Event::Listening(addr));
         }
+        // Kept alive while the daemon runs: dropping it stops the watch.
+        let _watch = match self.reload {
+            Some((dir, load)) => match reload::watch(shared.clone(), &dir, load) {
+                Ok(watch) => Some(watch),
+                Err(message) => {
+                    shared.emit(&Event::Warning(format!("{message}; no hot reload")));
+                    None
+                }
+            },
+            None => None,
+        };
         let (stop_api, api_stopped) = tokio::sync::oneshot::channel::<()>();
         let app = router(shared.clone());
         // Events left in the inbox by the last process are applied first.
