@@ -12,6 +12,7 @@
 //! are applied by one worker per pipeline (`worker.rs`). A run lock per pipeline makes
 //! scheduled runs and webhook runs of one pipeline take turns.
 
+mod alert;
 mod api;
 mod event;
 mod reload;

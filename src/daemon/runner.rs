@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 
-use super::{Event, Shared};
+use super::{Event, Shared, alert};
 use crate::engine::{self, RunOptions};
 use crate::report::{RunStatus, Trigger};
 use crate::schedule::{RunOutcome, Start};
@@ -142,6 +142,16 @@ async fn run(shared: Arc<Shared>, start: Start) {
         ),
     };
     shared.planner().finished(&pipeline, ran);
+    let notify = shared
+        .prepared(&pipeline)
+        .and_then(|p| p.pipeline.notify.clone());
+    match &event {
+        Event::Finished(report) => alert::report(&shared, notify.as_ref(), report),
+        Event::Failed { error, .. } => {
+            alert::failure(&shared, notify.as_ref(), &pipeline, trigger, error);
+        }
+        _ => {}
+    }
     shared.emit(&event);
     shared.wake.notify_one();
 }

@@ -21,7 +21,7 @@ use chrono::Utc;
 use serde_json::Value;
 use tokio::sync::Notify;
 
-use super::{Event, Shared};
+use super::{Event, Shared, alert};
 use crate::catalog::Prepared;
 use crate::engine::{self, connect, identity};
 use crate::http::HttpSourceReader;
@@ -89,6 +89,7 @@ async fn drain(shared: &Arc<Shared>, pipeline: &str) -> Pass {
         let Some(prepared) = shared.prepared(pipeline) else {
             return Pass::Gone;
         };
+        let notify = prepared.pipeline.notify.clone();
         let lock = shared.run_lock(pipeline);
         let _turn = lock.lock().await;
         let state = shared.state.as_ref().clone();
@@ -100,6 +101,7 @@ async fn drain(shared: &Arc<Shared>, pipeline: &str) -> Pass {
             Err(e) => return Pass::Failed(format!("applying webhooks stopped abnormally: {e}")),
         };
         for report in applied.reports {
+            alert::report(shared, notify.as_ref(), &report);
             shared.emit(&Event::Finished(Box::new(report)));
         }
         if let Some(error) = applied.error {
