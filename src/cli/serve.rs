@@ -10,6 +10,7 @@ use clap::Args;
 use super::{PROBLEMS, SUCCESS, USAGE, print_diagnostics, project};
 use crate::catalog::{Catalog, pipeline_files};
 use crate::daemon::{Daemon, Loader, Reloaded};
+use crate::pipeline::Secret;
 use crate::schedule::SystemClock;
 
 #[derive(Debug, Args)]
@@ -22,6 +23,14 @@ pub struct ServeArgs {
         value_name = "ADDR"
     )]
     listen: String,
+    /// A bearer token the management API then requires (not `/health`, not webhooks).
+    #[arg(
+        long,
+        env = "SLUICE_API_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    api_token: Option<String>,
 }
 
 pub fn run(args: ServeArgs, pipelines_dir: &Path, state_path: &Path) -> u8 {
@@ -72,7 +81,14 @@ pub fn run(args: ServeArgs, pipelines_dir: &Path, state_path: &Path) -> u8 {
             );
         };
         let daemon = match Daemon::new(catalog.pipelines, state, Arc::new(SystemClock), log) {
-            Ok(daemon) => daemon.reload_on_change(pipelines_dir, loader(pipelines_dir)),
+            Ok(daemon) => daemon
+                .reload_on_change(pipelines_dir, loader(pipelines_dir))
+                .api_token(
+                    args.api_token
+                        .clone()
+                        .filter(|t| !t.is_empty())
+                        .map(Secret::new),
+                ),
             Err(e) => {
                 eprintln!("error: {e}");
                 return USAGE;

@@ -70,6 +70,8 @@ pub struct Shared {
     workers: Mutex<HashMap<String, Arc<Notify>>>,
     /// The errors of the last reload (empty once one succeeds), for `GET /status`.
     reload_errors: Mutex<Vec<String>>,
+    /// The bearer token the management routes want, if one is set.
+    api_token: Option<crate::pipeline::Secret>,
 }
 
 impl Shared {
@@ -146,9 +148,18 @@ impl Daemon {
                 run_locks: Mutex::new(HashMap::new()),
                 workers: Mutex::new(HashMap::new()),
                 reload_errors: Mutex::new(Vec::new()),
+                api_token: None,
             }),
             reload: None,
         })
+    }
+
+    /// Makes the management routes want `Authorization: Bearer <token>`.
+    pub fn api_token(mut self, token: Option<crate::pipeline::Secret>) -> Daemon {
+        if let Some(shared) = Arc::get_mut(&mut self.shared) {
+            shared.api_token = token;
+        }
+        self
     }
 
     /// Reloads the pipelines with `load` whenever a file under `dir` changes.
