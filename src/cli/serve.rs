@@ -9,7 +9,8 @@ use clap::Args;
 
 use super::{PROBLEMS, SUCCESS, USAGE, print_diagnostics, project};
 use crate::catalog::{Catalog, pipeline_files};
-use crate::daemon::Daemon;
+use crate::daemon::{Daemon, Loader, Reloaded};
+use crate::pipeline::Secret;
 use crate::schedule::SystemClock;
 
 #[derive(Debug, Args)]
@@ -22,6 +23,14 @@ pub struct ServeArgs {
         value_name = "ADDR"
     )]
     listen: String,
+    /// A bearer token the management API then requires (not `/health`, not webhooks).
+    #[arg(
+        long,
+        env = "SLUICE_API_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    api_token: Option<String>,
 }
 
 pub fn run(args: ServeArgs, pipelines_dir: &Path, state_path: &Path) -> u8 {
@@ -72,7 +81,14 @@ pub fn run(args: ServeArgs, pipelines_dir: &Path, state_path: &Path) -> u8 {
             );
         };
         let daemon = match Daemon::new(catalog.pipelines, state, Arc::new(SystemClock), log) {
-            Ok(daemon) => daemon,
+            Ok(daemon) => daemon
+                .reload_on_change(pipelines_dir, loader(pipelines_dir))
+                .api_token(
+                    args.api_token
+                        .clone()
+                        .filter(|t| !t.is_empty())
+                        .map(Secret::new),
+                ),
             Err(e) => {
                 eprintln!("error: {e}");
                 return USAGE;
@@ -84,6 +100,41 @@ pub fn run(args: ServeArgs, pipelines_dir: &Path, state_path: &Path) -> u8 {
                 eprintln!("error: {e}");
                 PROBLEMS
             }
+        }
+    })
+}
+
+/// Loads the pipelines folder again for a hot reload; diagnostics are printed as at
+/// start and handed back for `GET /status`.
+fn loader(pipelines_dir: &Path) -> Loader {
+    let dir = pipelines_dir.to_path_buf();
+    Arc::new(move || {
+        let files = match pipeline_files(std::slice::from_ref(&dir)) {
+            Ok(files) => files,
+            Err(message) => {
+                return Reloaded {
+                    pipelines: Default::default(),
+                    errors: vec![message],
+                };
+            }
+        };
+        let Some(toolkit) = project::toolkit() else {
+            return Reloaded {
+                pipelines: Default::default(),
+                errors: vec!["the standard library (stdlib/) does not load".to_string()],
+            };
+        };
+        let catalog = Catalog::load(&files, &project::load_context(), &toolkit);
+        print_diagnostics(&catalog.diagnostics);
+        let errors = catalog
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(ToString::to_string)
+            .collect();
+        Reloaded {
+            pipelines: catalog.pipelines,
+            errors,
         }
     })
 }

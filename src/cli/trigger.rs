@@ -39,7 +39,14 @@ async fn trigger(args: TriggerArgs) -> u8 {
     let name = utf8_percent_encode(&args.pipeline, NON_ALPHANUMERIC);
     let url = format!("{}/pipelines/{name}/run", args.url.trim_end_matches('/'));
     let client = reqwest::Client::new();
-    let response = match client.post(&url).send().await {
+    let mut request = client.post(&url);
+    if let Some(token) = std::env::var("SLUICE_API_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty())
+    {
+        request = request.bearer_auth(token);
+    }
+    let response = match request.send().await {
         Ok(response) => response,
         Err(e) => {
             eprintln!(

@@ -1,16 +1,21 @@
 //! The management API (axum): `POST /pipelines/{name}/run` asks for a manual run,
 //! `GET /status` tells each pipeline's last run, next scheduled run and what it waits
-//! for. All routes are built here, in one function, so others (webhooks) slot in.
+//! for, `GET /pipelines/{name}/runs` its stored reports, `GET /metrics` the same in
+//! Prometheus text, `GET /health` that the daemon answers; every other path is tried
+//! as a pipeline's webhook. With an API token (`SLUICE_API_TOKEN`) the management
+//! routes want `Authorization: Bearer <token>`; `/health` and webhooks (which have
+//! their signatures) do not. All routes are built here, in one function.
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::Shared;
@@ -19,10 +24,142 @@ use crate::schedule::{PipelineStatus, Refused};
 
 /// The daemon's routes.
 pub fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
+    let management = Router::new()
         .route("/status", get(status))
+        .route("/metrics", get(metrics))
         .route("/pipelines/{name}/run", post(trigger))
+        .route("/pipelines/{name}/runs", get(runs))
+        .route_layer(middleware::from_fn_with_state(shared.clone(), authorized));
+    Router::new()
+        .merge(management)
+        .route("/health", get(health))
+        .fallback(super::webhooks::receive)
         .with_state(shared)
+}
+
+/// Lets a management request through when no token is set or it carries the token.
+async fn authorized(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    if let Some(token) = &shared.api_token {
+        let given = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        if !same(given.as_bytes(), token.expose().as_bytes()) {
+            let body = json!({ "error": "a bearer token (SLUICE_API_TOKEN) is required" });
+            let mut response = (StatusCode::UNAUTHORIZED, Json(body)).into_response();
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return response;
+        }
+    }
+    next.run(request).await
+}
+
+/// Equal bytes, compared in time that does not depend on where they differ.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// `?limit=N` for the runs of a pipeline.
+#[derive(Debug, Deserialize)]
+struct Limit {
+    limit: Option<usize>,
+}
+
+/// A pipeline's stored run reports, newest first (20 unless `?limit=`); 404 unknown.
+async fn runs(
+    State(shared): State<Arc<Shared>>,
+    Path(name): Path<String>,
+    Query(limit): Query<Limit>,
+) -> Response {
+    if shared.prepared(&name).is_none() {
+        let body = json!({ "pipeline": name, "error": format!("there is no pipeline `{name}`") });
+        return (StatusCode::NOT_FOUND, Json(body)).into_response();
+    }
+    let limit = limit.limit.unwrap_or(20).min(1_000);
+    let state = shared.state.clone();
+    let found = tokio::task::spawn_blocking(move || state.history(&name, limit)).await;
+    match found {
+        Ok(Ok(reports)) => Json(reports).into_response(),
+        Ok(Err(e)) => {
+            let body = json!({ "error": e.to_string() });
+            (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+        }
+        Err(e) => {
+            let body = json!({ "error": e.to_string() });
+            (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+        }
+    }
+}
+
+/// Prometheus text: per pipeline the finished runs, whether one is running, the last
+/// status and the last success; the number of reload errors.
+async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
+    let pipelines = shared.planner().status();
+    let reload_errors = shared
+        .reload_errors
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .len();
+    let mut text = String::new();
+    let mut family = |name: &str, kind: &str, help: &str, values: Vec<(String, String)>| {
+        text.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
+        for (labels, value) in values {
+            text.push_str(&format!("{name}{labels} {value}\n"));
+        }
+    };
+    let each = |value: &dyn Fn(&PipelineStatus) -> Option<String>| {
+        pipelines
+            .iter()
+            .filter_map(|p| {
+                let name = p.name.replace('\\', "\\\\").replace('"', "\\\"");
+                value(p).map(|v| (format!("{{pipeline=\"{name}\"}}"), v))
+            })
+            .collect::<Vec<_>>()
+    };
+    family(
+        "sluice_pipeline_runs_total",
+        "counter",
+        "Finished runs of the pipeline.",
+        each(&|p| Some(p.history.runs.to_string())),
+    );
+    family(
+        "sluice_pipeline_running",
+        "gauge",
+        "1 while a run of the pipeline is going on.",
+        each(&|p| Some(u8::from(p.running_since.is_some()).to_string())),
+    );
+    family(
+        "sluice_pipeline_last_run_succeeded",
+        "gauge",
+        "1 when the last finished run succeeded, 0 when it was partial or failed.",
+        each(&|p| {
+            p.history
+                .last_status
+                .map(|s| u8::from(s == crate::report::RunStatus::Succeeded).to_string())
+        }),
+    );
+    family(
+        "sluice_pipeline_last_success_timestamp_seconds",
+        "gauge",
+        "When the last successful run ended (Unix time).",
+        each(&|p| p.history.last_success_at.map(|t| t.timestamp().to_string())),
+    );
+    family(
+        "sluice_reload_errors",
+        "gauge",
+        "Errors of the last hot reload.",
+        vec![(String::new(), reload_errors.to_string())],
+    );
+    let content_type = HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8");
+    ([(header::CONTENT_TYPE, content_type)], text).into_response()
 }
 
 /// The body of `GET /status`.
@@ -32,12 +169,24 @@ struct StatusBody {
     now: DateTime<Utc>,
     /// Every pipeline, by name.
     pipelines: Vec<PipelineStatus>,
+    /// The errors of the last hot reload (empty when it succeeded): pipelines named
+    /// there are served in their previous version.
+    reload_errors: Vec<String>,
 }
 
 async fn status(State(shared): State<Arc<Shared>>) -> Json<StatusBody> {
     let now = shared.clock.now();
     let pipelines = shared.planner().status();
-    Json(StatusBody { now, pipelines })
+    let reload_errors = shared
+        .reload_errors
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    Json(StatusBody {
+        now,
+        pipelines,
+        reload_errors,
+    })
 }
 
 /// 202 when accepted or queued; 404 unknown; 409 disabled; 429 too soon (with

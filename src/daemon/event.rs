@@ -29,6 +29,19 @@ pub enum Event {
         /// Why, free of secrets.
         error: String,
     },
+    /// The pipelines were loaded again after a change in their folder.
+    Reloaded {
+        /// How many pipelines are served now.
+        served: usize,
+        /// Pipelines whose files no longer load: their previous version is served.
+        kept: Vec<String>,
+        /// Pipelines whose files are gone: no longer served.
+        removed: Vec<String>,
+        /// The reload's errors, one line each.
+        errors: Vec<String>,
+    },
+    /// Something the daemon does without (a watch that could not start).
+    Warning(String),
     /// A shutdown began; this many runs are being waited for.
     Stopping(usize),
     /// The daemon stopped.
@@ -79,6 +92,29 @@ impl fmt::Display for Event {
                 trigger,
                 error,
             } => write!(f, "{pipeline}: run failed ({}): {error}", trigger.as_str()),
+            Event::Reloaded {
+                served,
+                kept,
+                removed,
+                errors,
+            } => {
+                write!(f, "reloaded: {served} pipelines served")?;
+                if !removed.is_empty() {
+                    write!(f, "; no longer served: {}", removed.join(", "))?;
+                }
+                if !kept.is_empty() {
+                    write!(
+                        f,
+                        "; previous version kept (the new one has errors): {}",
+                        kept.join(", ")
+                    )?;
+                }
+                for error in errors {
+                    write!(f, "\n  {error}")?;
+                }
+                Ok(())
+            }
+            Event::Warning(message) => write!(f, "warning: {message}"),
             Event::Stopping(0) => write!(f, "shutting down"),
             Event::Stopping(n) => write!(
                 f,

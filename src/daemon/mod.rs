@@ -7,14 +7,20 @@
 //! Everything the loop, the runs and the API share sits in [`Shared`]: the prepared
 //! pipelines behind a `RwLock` (a reload can swap them), the planner behind a `Mutex`
 //! (never held across an `.await`), the state store, the clock, and a `Notify` that
-//! wakes the loop. The router is built in one function ([`api::router`]) so more
-//! routes (webhooks) slot in.
+//! wakes the loop. The router is built in one function ([`api::router`]); webhooks
+//! are its fallback (`webhooks.rs`), found by path among the loaded pipelines, and
+//! are applied by one worker per pipeline (`worker.rs`). A run lock per pipeline makes
+//! scheduled runs and webhook runs of one pipeline take turns.
 
+mod alert;
 mod api;
 mod event;
+mod reload;
 mod runner;
+mod webhooks;
+mod worker;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -24,6 +30,8 @@ use tokio::sync::Notify;
 
 pub use api::router;
 pub use event::Event;
+pub use reload::{Loader, Reloaded};
+pub use webhooks::{DELIVERY_HEADER, SIGNATURE_HEADER};
 
 use crate::catalog::Prepared;
 use crate::schedule::{Clock, History, Planner, Spec};
@@ -56,6 +64,14 @@ pub struct Shared {
     stopping: AtomicBool,
     /// Where events go.
     log: Box<dyn Fn(&Event) + Send + Sync>,
+    /// Held by whatever runs a pipeline (a run, a webhook worker), by pipeline.
+    run_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Wakes each pipeline's webhook worker, by pipeline.
+    workers: Mutex<HashMap<String, Arc<Notify>>>,
+    /// The errors of the last reload (empty once one succeeds), for `GET /status`.
+    reload_errors: Mutex<Vec<String>>,
+    /// The bearer token the management routes want, if one is set.
+    api_token: Option<crate::pipeline::Secret>,
 }
 
 impl Shared {
@@ -70,6 +86,21 @@ impl Shared {
         pipelines.get(name).cloned()
     }
 
+    /// The pipeline whose `[webhook] path` is `path`, if one is loaded.
+    fn webhook_at(&self, path: &str) -> Option<(String, Arc<Prepared>)> {
+        let pipelines = self.pipelines.read().unwrap_or_else(|p| p.into_inner());
+        pipelines
+            .iter()
+            .find(|(_, p)| p.pipeline.webhook.as_ref().is_some_and(|h| h.path == path))
+            .map(|(name, p)| (name.clone(), p.clone()))
+    }
+
+    /// The lock that whatever runs `pipeline` holds meanwhile.
+    fn run_lock(&self, pipeline: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.run_locks.lock().unwrap_or_else(|p| p.into_inner());
+        locks.entry(pipeline.to_string()).or_default().clone()
+    }
+
     fn stopping(&self) -> bool {
         self.stopping.load(Ordering::SeqCst)
     }
@@ -82,6 +113,8 @@ impl Shared {
 /// The daemon, ready to serve.
 pub struct Daemon {
     shared: Arc<Shared>,
+    /// The folder to watch and how to load it again, for hot reload.
+    reload: Option<(std::path::PathBuf, Loader)>,
 }
 
 impl Daemon {
@@ -112,8 +145,27 @@ impl Daemon {
                 wake: Notify::new(),
                 stopping: AtomicBool::new(false),
                 log: Box::new(log),
+                run_locks: Mutex::new(HashMap::new()),
+                workers: Mutex::new(HashMap::new()),
+                reload_errors: Mutex::new(Vec::new()),
+                api_token: None,
             }),
+            reload: None,
         })
+    }
+
+    /// Makes the management routes want `Authorization: Bearer <token>`.
+    pub fn api_token(mut self, token: Option<crate::pipeline::Secret>) -> Daemon {
+        if let Some(shared) = Arc::get_mut(&mut self.shared) {
+            shared.api_token = token;
+        }
+        self
+    }
+
+    /// Reloads the pipelines with `load` whenever a file under `dir` changes.
+    pub fn reload_on_change(mut self, dir: &std::path::Path, load: Loader) -> Daemon {
+        self.reload = Some((reload::folder_of(dir), load));
+        self
     }
 
     /// Serves the API on `listener` and runs pipelines when due until `shutdown`
@@ -127,8 +179,31 @@ impl Daemon {
         if let Ok(addr) = listener.local_addr() {
             shared.emit(&Event::Listening(addr));
         }
+        // Kept alive while the daemon runs: dropping it stops the watch.
+        let _watch = match self.reload {
+            Some((dir, load)) => match reload::watch(shared.clone(), &dir, load) {
+                Ok(watch) => Some(watch),
+                Err(message) => {
+                    shared.emit(&Event::Warning(format!("{message}; no hot reload")));
+                    None
+                }
+            },
+            None => None,
+        };
         let (stop_api, api_stopped) = tokio::sync::oneshot::channel::<()>();
         let app = router(shared.clone());
+        // Events left in the inbox by the last process are applied first.
+        let hooked: Vec<String> = {
+            let pipelines = shared.pipelines.read().unwrap_or_else(|p| p.into_inner());
+            pipelines
+                .iter()
+                .filter(|(_, p)| p.pipeline.webhook.is_some())
+                .map(|(name, _)| name.clone())
+                .collect()
+        };
+        for name in hooked {
+            worker::wake(&shared, &name);
+        }
         let server = tokio::spawn(async move {
             axum::serve(listener, app)
                 .with_graceful_shutdown(async move {

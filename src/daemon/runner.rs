@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 
-use super::{Event, Shared};
+use super::{Event, Shared, alert};
 use crate::engine::{self, RunOptions};
 use crate::report::{RunStatus, Trigger};
 use crate::schedule::{RunOutcome, Start};
@@ -100,6 +100,9 @@ async fn run(shared: Arc<Shared>, start: Start) {
     let outcome = match shared.prepared(&pipeline) {
         None => Err(format!("pipeline `{pipeline}` is no longer loaded")),
         Some(prepared) => {
+            // Webhook runs of this pipeline finish first.
+            let lock = shared.run_lock(&pipeline);
+            let _turn = lock.lock().await;
             let state = shared.state.clone();
             let options = RunOptions {
                 trigger,
@@ -139,6 +142,16 @@ async fn run(shared: Arc<Shared>, start: Start) {
         ),
     };
     shared.planner().finished(&pipeline, ran);
+    let notify = shared
+        .prepared(&pipeline)
+        .and_then(|p| p.pipeline.notify.clone());
+    match &event {
+        Event::Finished(report) => alert::report(&shared, notify.as_ref(), report),
+        Event::Failed { error, .. } => {
+            alert::failure(&shared, notify.as_ref(), &pipeline, trigger, error);
+        }
+        _ => {}
+    }
     shared.emit(&event);
     shared.wake.notify_one();
 }

@@ -19,7 +19,7 @@ mod run;
 pub mod source;
 
 pub use preview::Preview;
-pub use run::{Progress, RunOptions, RunResult, run};
+pub use run::{Progress, RunOptions, RunResult, apply_records, run};
 
 /// Why a run could not run at all (as opposed to problems with records, which go in
 /// the report).

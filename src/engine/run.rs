@@ -81,6 +81,48 @@ pub fn run(
     options: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<RunResult, EngineError> {
+    run_on(prepared, state, options, progress, Input::Source)
+}
+
+/// Applies records that arrived by webhook, in order, as one run: each takes the path
+/// of a source record (`when` → map → duplicate-id check → fingerprint against state →
+/// write what is new or changed → commit its state), and the run is recorded with its
+/// report like any other. No source is read, so the cursor does not move, nothing is
+/// deleted and records that failed in earlier runs wait for the next scheduled run.
+pub fn apply_records(
+    prepared: &Prepared,
+    state: &State,
+    records: Vec<Value>,
+    trigger: Trigger,
+) -> Result<RunResult, EngineError> {
+    let options = RunOptions {
+        trigger,
+        ..RunOptions::default()
+    };
+    run_on(
+        prepared,
+        Some(state),
+        &options,
+        &(),
+        Input::Records(records),
+    )
+}
+
+/// Where a run's records come from.
+enum Input {
+    /// The pipeline's `[source]`.
+    Source,
+    /// Records handed over (webhooks).
+    Records(Vec<Value>),
+}
+
+fn run_on(
+    prepared: &Prepared,
+    state: Option<&State>,
+    options: &RunOptions,
+    progress: &dyn Progress,
+    input: Input,
+) -> Result<RunResult, EngineError> {
     let pipeline = &prepared.pipeline;
     let name = pipeline.name.as_str();
     let started_at = Utc::now();
@@ -111,7 +153,8 @@ pub fn run(
         .as_ref()
         .map_or_else(|| format!("{name}-dry-run"), |t| t.run_id.clone());
     let seq = ticket.as_ref().map_or(u64::MAX, |t| t.seq);
-    let incremental = pipeline.sync.mode == SyncMode::Incremental;
+    let from_source = matches!(input, Input::Source);
+    let incremental = pipeline.sync.mode == SyncMode::Incremental && from_source;
     let saved_cursor = match (state, incremental && !options.full) {
         (Some(state), true) => state.pipeline(name)?.cursor,
         _ => None,
@@ -126,13 +169,19 @@ pub fn run(
         state,
         cursor: saved_cursor.as_deref(),
     };
-    let mut source = connect::open_source(prepared, &cx).map_err(EngineError::Setup)?;
+    let (mut source, given) = match input {
+        Input::Source => (
+            Some(connect::open_source(prepared, &cx).map_err(EngineError::Setup)?),
+            Vec::new(),
+        ),
+        Input::Records(records) => (None, records),
+    };
     let file_source = match &pipeline.source {
-        pipeline::Source::File(config) => Some(config),
-        pipeline::Source::Http(_) => None,
+        pipeline::Source::File(config) if from_source => Some(config),
+        _ => None,
     };
     let id_path = connect::id_path(&pipeline.source);
-    let cursor_field = connect::cursor_field(&pipeline.source);
+    let cursor_field = connect::cursor_field(&pipeline.source).filter(|_| from_source);
     let destination = if options.dry_run {
         None
     } else {
@@ -176,7 +225,7 @@ pub fn run(
     let links = Rc::new(StateLinks::new(state.map(State::reader).transpose()?));
     let (done_units, failed_units) = with_links(links, || -> Result<_, EngineError> {
         // Records whose write failed in earlier runs go first.
-        if let Some(store) = state {
+        if let Some(store) = state.filter(|_| from_source) {
             for failed in store.failed(name)? {
                 walk.retry(failed);
             }
@@ -184,10 +233,14 @@ pub fn run(
         }
 
         // Read every unit; a unit that fails is reported and the others go on.
-        let units = source.units().map_err(EngineError::Setup)?;
+        let units = match source.as_mut() {
+            Some(source) => source.units().map_err(EngineError::Setup)?,
+            None => Vec::new(),
+        };
         let mut done_units = Vec::new();
         let mut failed_units = Vec::new();
         for unit in units {
+            let Some(source) = source.as_mut() else { break };
             let mut unit_error = None;
             source.read(&unit, &mut |item| walk.item(item, &mut unit_error));
             match unit_error {
@@ -195,6 +248,13 @@ pub fn run(
                 None => done_units.push(unit),
             }
             if walk.fatal.is_some() || walk.stopped {
+                break;
+            }
+        }
+        // Or take the records handed over, in order.
+        let mut no_unit_error = None;
+        for record in given {
+            if walk.item(Item::Record(record), &mut no_unit_error) == Flow::Stop {
                 break;
             }
         }
@@ -217,6 +277,7 @@ pub fn run(
     if pipeline.sync.mode == SyncMode::Full
         && pipeline.sync.deletes == Deletes::Propagate
         && read_complete
+        && from_source
     {
         walk.deletes(pipeline.sync.max_delete_fraction.get())?;
     }

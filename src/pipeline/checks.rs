@@ -24,6 +24,7 @@ pub(crate) fn check(file: &PipelineFile, root: &Node, now: DateTime<Utc>) -> Vec
     c.destination(file);
     c.sync(file);
     c.mapping(file);
+    c.webhook(file);
     c.out
 }
 
@@ -281,6 +282,34 @@ impl Checker<'_> {
                 "`deletes = \"propagate\"` works only with `mode = \"full\"`".to_string(),
                 self.at(&["sync", "deletes"]),
                 Some("only a full read tells which records disappeared".to_string()),
+            );
+        }
+    }
+
+    /// A webhook path the daemon can serve beside its own routes; `fetch` with an HTTP
+    /// source (whose auth the fetch uses).
+    fn webhook(&mut self, file: &PipelineFile) {
+        let Some(hook) = &file.webhook else { return };
+        let path = hook.path.as_str();
+        let taken = path == "/status" || path.starts_with("/pipelines/");
+        if !path.starts_with('/') || taken || path.contains(['?', '#']) {
+            self.push(
+                codes::INVALID_VALUE,
+                format!("`{path}` cannot be a webhook path"),
+                self.at(&["webhook", "path"]),
+                Some(
+                    "a path starts with `/`, has no `?` or `#`, and is not `/status` or \
+                     under `/pipelines/`"
+                        .to_string(),
+                ),
+            );
+        }
+        if hook.fetch.is_some() && matches!(file.source, Some(Source::File(_))) {
+            self.push(
+                codes::REQUIRES,
+                "`fetch` works only with an HTTP source".to_string(),
+                self.at(&["webhook", "fetch"]),
+                Some("the record is fetched with the source's authentication".to_string()),
             );
         }
     }

@@ -193,16 +193,27 @@ pub struct MappingSection {
 #[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Webhook {
-    /// The path the daemon listens on, e.g. `/hooks/participants`.
+    /// The path the daemon listens on, e.g. `/hooks/participants`: a POST delivers a
+    /// record in its JSON body, a GET with `?id=…` notifies of a changed record.
     pub path: String,
     /// For id-only notifications: where to fetch the full record (`{id}` is filled).
+    /// With `fetch`, every call is a notification: the id is read from the body (at
+    /// `id`) or from `?id=`, and the record is fetched with the source's auth.
     pub fetch: Option<UrlTemplate>,
-    /// The HMAC key that signs incoming calls.
+    /// The HMAC-SHA256 key that signs incoming calls; calls without a valid signature
+    /// are refused with 401.
     pub secret: Option<Secret>,
-    /// The header that carries the signature (default `X-Signature`).
+    /// The header that carries the signature, `sha256=<hex>` (default
+    /// `X-Sluice-Signature`). It signs the body of a POST, the query of a GET.
     pub signature_header: Option<String>,
-    /// Where the record id sits in the call's body.
+    /// Where the record id sits in a notification's body (default: the source's `id`).
     pub id: Option<String>,
+    /// The header with the sender's delivery id (default `X-Delivery-Id`): a delivery
+    /// id seen in the last 24 hours is a repeat and applied once.
+    pub delivery_header: Option<String>,
+    /// Calls without a delivery id whose body repeats one received this long ago or
+    /// less are repeats, applied once (default `10m`).
+    pub dedupe_window: Option<Duration>,
 }
 
 /// `[notify]`: where run reports go.

@@ -251,6 +251,34 @@ impl Planner {
         history.runs += 1;
     }
 
+    /// Takes the pipelines of a reload: a known pipeline gets its new rules and keeps
+    /// its history, run and request; a new one starts with `history` (from the state
+    /// store) and, if it never ran, is due at once; one left out is
+    /// forgotten (a run of it going on finishes, unplanned).
+    pub fn reload(&mut self, pipelines: impl IntoIterator<Item = (String, Spec, History)>) {
+        let mut entries = BTreeMap::new();
+        for (name, spec, history) in pipelines {
+            let entry = match self.entries.remove(&name) {
+                Some(mut entry) => {
+                    entry.spec = spec;
+                    entry
+                }
+                None => {
+                    let start_run = spec.schedule.as_ref().is_some_and(|s| s.run_on_start);
+                    Entry {
+                        spec,
+                        history,
+                        running: None,
+                        requested: None,
+                        start_run,
+                    }
+                }
+            };
+            entries.insert(name, entry);
+        }
+        self.entries = entries;
+    }
+
     /// Asks for a run of `pipeline` now. A manual trigger is refused while the latest
     /// run began less than `min_interval` ago; webhook triggers are not limited. A
     /// trigger during a run queues one follow-up run, however many arrive.

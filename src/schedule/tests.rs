@@ -534,3 +534,44 @@ fn the_test_clock_moves_only_by_hand() {
     assert_eq!(clock.now() - before, minutes(90));
     assert!(SystemClock.now() > before);
 }
+
+#[test]
+fn a_reload_keeps_history_adds_new_pipelines_and_forgets_removed_ones() {
+    let clock = TestClock::new(utc("2026-11-02T09:00:00Z"));
+    let mut p = planner(
+        vec![
+            ("a", spec(Some(every("1h")), &[])),
+            ("b", spec(Some(every("1h")), &[])),
+        ],
+        &clock,
+    );
+    assert_eq!(
+        names(&run_due(&mut p, &clock, minutes(1), RunStatus::Succeeded)),
+        ["a", "b"]
+    );
+    // `a` now every 2h; `b` gone; `c` new (never ran: due at once).
+    p.reload(vec![
+        (
+            "a".to_string(),
+            spec(Some(every("2h")), &[]),
+            History::default(),
+        ),
+        (
+            "c".to_string(),
+            spec(Some(every("1h")), &[]),
+            History::default(),
+        ),
+    ]);
+    assert_eq!(p.names().collect::<Vec<_>>(), ["a", "c"]);
+    assert_eq!(
+        names(&run_due(&mut p, &clock, minutes(1), RunStatus::Succeeded)),
+        ["c"]
+    );
+    clock.advance(minutes(50));
+    assert!(
+        p.poll(clock.now()).is_empty(),
+        "`a` keeps its history and its new rules"
+    );
+    clock.advance(minutes(70));
+    assert_eq!(names(&p.poll(clock.now())), ["a", "c"]);
+}

@@ -7,9 +7,10 @@
 //!
 //! Layout and encodings: `tables.rs`. Records and commits: `records.rs`, through the
 //! journal (`journal.rs`). Runs and reports: `runs.rs`. Cached
-//! authentication tokens: `tokens.rs`.
+//! authentication tokens: `tokens.rs`. The webhook inbox: `inbox.rs`.
 
 mod error;
+mod inbox;
 mod journal;
 mod model;
 mod reader;
@@ -30,6 +31,7 @@ use redb::{
 
 use error::Fail;
 pub use error::StateError;
+pub use inbox::{InboxEvent, Received};
 pub use model::{Commit, FailedRecord, PipelineState, RecordState, RunTicket};
 pub use reader::StateReader;
 use tables::{

@@ -59,6 +59,17 @@ pub(crate) const FAILED: TableDefinition<(&str, &str), &[u8]> = TableDefinition:
 /// (files of schema version 1 made before it existed lack it).
 pub(crate) const TOKENS: TableDefinition<&str, &[u8]> = TableDefinition::new("tokens");
 
+/// (pipeline, sequence number) → one received webhook event ([`super::InboxEvent`]) as
+/// JSON, stored durably before the call is answered and removed once applied. Created
+/// when first written, like `TOKENS`.
+pub(crate) const INBOX: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("inbox");
+/// pipeline → the last inbox sequence number handed out (never reused).
+pub(crate) const INBOX_SEQ: TableDefinition<&str, u64> = TableDefinition::new("inbox_seq");
+/// (pipeline, delivery key) → until when (Unix milliseconds) a call with that key is a
+/// repeat. Keys are `id:<delivery id>` or `body:<sha-256 of the body>`.
+pub(crate) const DELIVERIES: TableDefinition<(&str, &str), i64> =
+    TableDefinition::new("deliveries");
+
 /// Byte 0 of a record value: whether a destination id follows the fixed part.
 const NO_DEST: u8 = 0;
 const HAS_DEST: u8 = 1;
