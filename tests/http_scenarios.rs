@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+use base64::Engine as _;
 use hub::{Check, Flaky, hub};
 use serde_json::{Value, json};
 
@@ -518,4 +519,191 @@ fn flaky_destination_failures_are_retried_by_the_next_run() {
         .filter_map(|c| c["email"].as_str())
         .collect();
     assert_eq!(emails.len(), 30);
+}
+
+/// Distinctive credentials: none of them may appear anywhere sluice prints or stores
+/// in a report.
+const SECRETS: &[(&str, &str)] = &[
+    ("HEADER_KEY", "S3CR3T-HEADERKEY-TOKEN"),
+    ("QUERY_KEY", "S3CR3T-QUERY KEY/+-TOKEN"),
+    ("BEARER", "S3CR3T-BEARER-TOKEN"),
+    ("PASSWORD", "S3CR3T-PASS:WORD&=-TOKEN"),
+    ("CLIENT_ID", "S3CR3T-CLIENTID-TOKEN"),
+    ("CLIENT_SECRET", "S3CR3T-CLIENT SECRET-TOKEN"),
+    ("CONSUMER_KEY", "S3CR3T-CONSUMERKEY-TOKEN"),
+    ("CONSUMER_SECRET", "S3CR3T-CONSUMERSECRET-TOKEN"),
+    ("OAUTH_TOKEN", "S3CR3T-OAUTHTOKEN-TOKEN"),
+    ("TOKEN_SECRET", "S3CR3T-TOKENSECRET-TOKEN"),
+    ("JWT_SECRET", "S3CR3T-JWTSECRET-TOKEN"),
+];
+
+/// Every form a secret may take on the way out: as written, percent- and form-encoded,
+/// the basic credentials in base64, issued access tokens and JWTs.
+fn secret_forms() -> Vec<String> {
+    let mut forms = Vec::new();
+    for (_, secret) in SECRETS {
+        forms.push(secret.to_string());
+        forms.push(hub::encode(secret));
+        forms.push(hub::encode(secret).replace("%20", "+"));
+    }
+    let basic =
+        base64::engine::general_purpose::STANDARD.encode(format!("sync-user:{}", SECRETS[3].1));
+    forms.push(basic);
+    // The hub's access tokens, and any JWT (its header starts `eyJ`).
+    forms.push("S3CR3T-ACCESS-".to_string());
+    forms.push("eyJ".to_string());
+    forms
+}
+
+fn assert_no_secret(what: &str, text: &str) {
+    for form in secret_forms() {
+        assert!(
+            !text.contains(&form),
+            "{what} shows the secret `{form}`:\n{text}"
+        );
+    }
+}
+
+const SECRET_AUTHS: &str = r#"
+[auth.header_key]
+type = "api_key"
+header = "X-Api-Key"
+key = "${env:HEADER_KEY}"
+
+[auth.query_key]
+type = "api_key"
+query = "api_key"
+key = "${env:QUERY_KEY}"
+
+[auth.bearer]
+type = "bearer"
+token = "${env:BEARER}"
+
+[auth.basic]
+type = "basic"
+username = "sync-user"
+password = "${env:PASSWORD}"
+
+[auth.oauth2]
+type = "oauth2"
+token_url = "{BASE}/oauth/token"
+client_id = "${env:CLIENT_ID}"
+client_secret = "${env:CLIENT_SECRET}"
+
+[auth.oauth2_refused]
+type = "oauth2"
+token_url = "{BASE}/oauth/token"
+client_id = "${env:CLIENT_ID}"
+client_secret = "${env:HEADER_KEY}"
+
+[auth.oauth1]
+type = "oauth1"
+consumer_key = "${env:CONSUMER_KEY}"
+consumer_secret = "${env:CONSUMER_SECRET}"
+token = "${env:OAUTH_TOKEN}"
+token_secret = "${env:TOKEN_SECRET}"
+
+[auth.jwt]
+type = "jwt"
+algorithm = "HS256"
+secret = "${env:JWT_SECRET}"
+claims = { iss = "sluice" }
+"#;
+
+/// Runs pipelines with every kind of auth against a platform that quotes the request
+/// (headers, query, body) in its error answers, and one whose source does the same;
+/// searches stdout and stderr of `run` (both formats), `dry-run --output`, `history`,
+/// `report` and `status` for every form of every secret.
+#[test]
+fn secrets_never_leak_into_outputs_or_reports() {
+    let tenant = "secrets";
+    let base = hub().tenant(tenant, profiles(2));
+    hub().with(tenant, |t| {
+        t.check = Check::OAuth2 {
+            client_id: SECRETS[4].1.into(),
+            client_secret: SECRETS[5].1.into(),
+        };
+        t.token_prefix = "S3CR3T-ACCESS-".into();
+    });
+    let mut p = Project::new();
+    for (name, value) in SECRETS {
+        p = p.env(name, value);
+    }
+    let auths = SECRET_AUTHS.replace("{BASE}", &base);
+    let kinds = [
+        "header_key",
+        "query_key",
+        "bearer",
+        "basic",
+        "oauth2",
+        "oauth2_refused",
+        "oauth1",
+        "jwt",
+    ];
+    let mut names = Vec::new();
+    for kind in kinds {
+        // Read with the auth, written with it to the endpoint that quotes requests.
+        let text = format!(
+            "[source]\ntype = \"http\"\nurl = \"{base}/profiles\"\nid = \"id\"\nrecords = \"data\"\nauth = \"{kind}\"\n\n\
+             [destination]\ntype = \"http\"\nbase_url = \"{base}\"\nauth = \"{kind}\"\n\
+             create = {{ method = \"POST\", path = \"/echo/contacts?list=1\", id = \"id\" }}\n\n\
+             {auths}\n{MAPPING}"
+        );
+        p.write(&format!("pipelines/write_{kind}.toml"), &text);
+        names.push(format!("write_{kind}"));
+        // A source that quotes the request in its error.
+        let text = format!(
+            "[source]\ntype = \"http\"\nurl = \"{base}/echo/profiles?x=1\"\nid = \"id\"\nauth = \"{kind}\"\n\n\
+             [destination]\ntype = \"file\"\npath = \"out/{kind}.ndjson\"\n\n{auths}\n{MAPPING}"
+        );
+        p.write(&format!("pipelines/read_{kind}.toml"), &text);
+        names.push(format!("read_{kind}"));
+    }
+    let text_of = |out: &Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    for name in &names {
+        let out = p.sluice(&["run", name, "--format", "json"]);
+        let text = text_of(&out);
+        assert_eq!(out.status.code(), Some(1), "{name} should fail: {text}");
+        assert!(
+            text.contains("400") || text.contains("401"),
+            "{name}: the failure is reported: {text}"
+        );
+        if name.starts_with("write_") && name != "write_oauth2_refused" {
+            // The quoted request reached the report, its credentials blanked.
+            assert!(text.contains("rejected"), "{name}: {text}");
+            assert!(text.contains("***"), "{name}: {text}");
+        }
+        assert_no_secret(&format!("`run {name} --format json`"), &text);
+        let report: Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+        let run_id = report["run_id"].as_str().expect("a run id").to_string();
+
+        let out = p.sluice(&["run", name]);
+        assert_no_secret(&format!("`run {name}`"), &text_of(&out));
+        let preview = format!("{name}.json");
+        let out = p.sluice(&["dry-run", name, "--output", &preview]);
+        assert_no_secret(&format!("`dry-run {name}`"), &text_of(&out));
+        let written = std::fs::read_to_string(p.path(&preview)).unwrap_or_default();
+        assert_no_secret(&format!("the preview of {name}"), &written);
+        for args in [
+            vec!["history", name.as_str()],
+            vec!["history", name.as_str(), "--json"],
+            vec!["report", run_id.as_str()],
+            vec!["report", run_id.as_str(), "--json"],
+        ] {
+            let out = p.sluice(&args);
+            let text = text_of(&out);
+            assert_eq!(out.status.code(), Some(0), "{args:?}: {text}");
+            assert_no_secret(&format!("`{}`", args.join(" ")), &text);
+        }
+    }
+    let out = p.sluice(&["status"]);
+    assert_no_secret("`status`", &text_of(&out));
+    // The tokens issued were really used (and so were candidates for a leak).
+    assert!(hub().with(tenant, |t| t.token_calls) >= 2);
 }

@@ -515,11 +515,24 @@ fn token(t: &mut Tenant, request: &Request) -> Response {
     else {
         return json_response(400, json!({"error": "unsupported_grant_type"}));
     };
-    let expected = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{client_id}:{client_secret}"))
-    );
-    if request.headers.get("authorization") != Some(&expected) {
+    // RFC 6749 §2.3.1: id and secret form-encoded, joined by `:`, in base64.
+    let given = request
+        .headers
+        .get("authorization")
+        .and_then(|h| h.strip_prefix("Basic "))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+        .and_then(|pair| String::from_utf8(pair).ok())
+        .and_then(|pair| {
+            let (id, secret) = pair.split_once(':')?;
+            let decode = |text: &str| -> String {
+                url::form_urlencoded::parse(format!("x={text}").as_bytes())
+                    .map(|(_, v)| v.into_owned())
+                    .next()
+                    .unwrap_or_default()
+            };
+            Some((decode(id), decode(secret)))
+        });
+    if given != Some((client_id, client_secret)) {
         return json_response(401, json!({"error": "invalid_client"}));
     }
     let form = request.form();
