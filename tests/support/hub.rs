@@ -308,9 +308,9 @@ fn answer(
             None,
         );
     }
-    if let Err(refused) = authorized(t, request, addr) {
+    if let Err(why) = authorized(t, request, addr) {
         t.refused += 1;
-        return (refused, None);
+        return (unauthorized(why), None);
     }
     let is_write = matches!(request.method.as_str(), "POST" | "PUT" | "PATCH");
     let mut hang = None;
@@ -354,7 +354,12 @@ fn unauthorized(why: &str) -> Response {
     json_response(401, json!({"error": "unauthorized", "why": why}))
 }
 
-fn authorized(t: &mut Tenant, request: &Request, addr: Option<SocketAddr>) -> Result<(), Response> {
+/// `Err` with why the request is refused.
+fn authorized(
+    t: &mut Tenant,
+    request: &Request,
+    addr: Option<SocketAddr>,
+) -> Result<(), &'static str> {
     let header = request
         .headers
         .get("authorization")
@@ -364,15 +369,15 @@ fn authorized(t: &mut Tenant, request: &Request, addr: Option<SocketAddr>) -> Re
         Check::Open => Ok(()),
         Check::OAuth2 { .. } => {
             let Some(token) = header.strip_prefix("Bearer ") else {
-                return Err(unauthorized("no bearer token"));
+                return Err("no bearer token");
             };
             if !t.tokens.contains(token) {
-                return Err(unauthorized("unknown or revoked token"));
+                return Err("unknown or revoked token");
             }
             if t.revoke_after == Some(t.accepted_with_token) {
                 t.revoke_after = None;
                 t.tokens.remove(token);
-                return Err(unauthorized("token revoked"));
+                return Err("token revoked");
             }
             t.accepted_with_token += 1;
             Ok(())
@@ -384,7 +389,7 @@ fn authorized(t: &mut Tenant, request: &Request, addr: Option<SocketAddr>) -> Re
             token_secret,
         } => {
             let Some(fields) = header.strip_prefix("OAuth ") else {
-                return Err(unauthorized("no OAuth header"));
+                return Err("no OAuth header");
             };
             let oauth = parse_oauth_header(fields);
             let get = |name: &str| {
@@ -396,20 +401,20 @@ fn authorized(t: &mut Tenant, request: &Request, addr: Option<SocketAddr>) -> Re
             if get("oauth_consumer_key").as_deref() != Some(consumer_key.as_str())
                 || get("oauth_token").as_deref() != Some(token.as_str())
             {
-                return Err(unauthorized("unknown consumer or token"));
+                return Err("unknown consumer or token");
             }
             if get("oauth_signature_method").as_deref() != Some("HMAC-SHA1") {
-                return Err(unauthorized("HMAC-SHA1 expected"));
+                return Err("HMAC-SHA1 expected");
             }
             let (Some(nonce), Some(_), Some(signature)) = (
                 get("oauth_nonce"),
                 get("oauth_timestamp"),
                 get("oauth_signature"),
             ) else {
-                return Err(unauthorized("nonce, timestamp and signature needed"));
+                return Err("nonce, timestamp and signature needed");
             };
             if !t.nonces.insert(nonce) {
-                return Err(unauthorized("nonce replayed"));
+                return Err("nonce replayed");
             }
             let mut params = request.query.clone();
             params.extend(request.form());
@@ -429,7 +434,7 @@ fn authorized(t: &mut Tenant, request: &Request, addr: Option<SocketAddr>) -> Re
                 &token_secret,
             );
             if expected != signature {
-                return Err(unauthorized("bad signature"));
+                return Err("bad signature");
             }
             Ok(())
         }
