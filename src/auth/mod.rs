@@ -175,6 +175,9 @@ pub struct Authenticator {
     name: String,
     kind: &'static str,
     scheme: Scheme,
+    /// The block's credentials as configured (and the basic pair as sent), to blank
+    /// out of anything a platform echoes back.
+    secrets: Vec<String>,
 }
 
 enum Scheme {
@@ -257,7 +260,15 @@ impl Authenticator {
             name: name.to_string(),
             kind: config.kind(),
             scheme,
+            secrets: credentials(config),
         })
+    }
+
+    /// The block's credentials (keys, passwords, tokens, secrets, script settings), for
+    /// blanking out of error messages that quote a platform's answer. Tokens obtained
+    /// at run time are not listed: they are in the headers a request carries.
+    pub fn secrets(&self) -> &[String] {
+        &self.secrets
     }
 
     /// The `[auth.NAME]` block this authenticator comes from.
@@ -317,6 +328,52 @@ impl Authenticator {
             name: self.name.clone(),
             message,
         }
+    }
+}
+
+/// Every credential value of an auth block, and the basic `user:password` pair in the
+/// base64 form it is sent in.
+fn credentials(config: &Auth) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    match config {
+        Auth::ApiKey(c) => out.push(c.key.expose().clone()),
+        Auth::Basic(c) => {
+            out.push(c.password.expose().clone());
+            let pair = format!("{}:{}", c.username, c.password.expose());
+            out.push(base64::engine::general_purpose::STANDARD.encode(pair));
+        }
+        Auth::Bearer(c) => out.push(c.token.expose().clone()),
+        Auth::OAuth1(c) => {
+            out.push(c.consumer_key.expose().clone());
+            out.push(c.consumer_secret.expose().clone());
+            out.extend(c.token.as_ref().map(|t| t.expose().clone()));
+            out.extend(c.token_secret.as_ref().map(|t| t.expose().clone()));
+        }
+        Auth::OAuth2(c) => {
+            out.push(c.client_id.expose().clone());
+            out.push(c.client_secret.expose().clone());
+            out.extend(c.refresh_token.as_ref().map(|t| t.expose().clone()));
+        }
+        Auth::Jwt(c) => {
+            out.extend(c.secret.as_ref().map(|t| t.expose().clone()));
+            out.extend(c.private_key.as_ref().map(|t| t.expose().clone()));
+        }
+        Auth::Script(c) => c
+            .settings
+            .expose()
+            .values()
+            .for_each(|v| texts(v, &mut out)),
+    }
+    out
+}
+
+/// Every text inside a settings value.
+fn texts(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(text) => out.push(text.clone()),
+        Value::Array(list) => list.iter().for_each(|v| texts(v, out)),
+        Value::Object(map) => map.values().for_each(|v| texts(v, out)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
     }
 }
 

@@ -163,6 +163,48 @@ mod tests {
         assert_eq!(signature, "r6/TJjbCOr97/+UU0NsvSne7s5g=");
     }
 
+    /// RFC 5849 §1.2: the photos request of the example flow, whose inputs (client and
+    /// token credentials, nonce, timestamp) and HMAC-SHA1 signature are all published.
+    /// The RFC's header carries no `oauth_version` (it is optional, §3.1), while the
+    /// signer always sends `1.0`; so the base string and signature are built here from
+    /// the RFC's exact parameters with the signer's own functions.
+    #[test]
+    fn rfc_5849_photos_example_signature() {
+        let request = OutgoingRequest::new(
+            "GET",
+            url::Url::parse("http://photos.example.net/photos?file=vacation.jpg&size=original")
+                .expect("url"),
+        );
+        let mut params = request_parameters(&request);
+        params.extend(pairs(&[
+            ("oauth_consumer_key", "dpf43f3p2l4k3l03"),
+            ("oauth_token", "nnch734d00sl2jdk"),
+            ("oauth_signature_method", "HMAC-SHA1"),
+            ("oauth_timestamp", "137131202"),
+            ("oauth_nonce", "chapoH"),
+        ]));
+        let base = base_string(&request.method, &base_url(&request.url), &params);
+        assert_eq!(
+            base,
+            "GET&http%3A%2F%2Fphotos.example.net%2Fphotos&file%3Dvacation.jpg%26\
+             oauth_consumer_key%3Ddpf43f3p2l4k3l03%26oauth_nonce%3DchapoH%26\
+             oauth_signature_method%3DHMAC-SHA1%26oauth_timestamp%3D137131202%26\
+             oauth_token%3Dnnch734d00sl2jdk%26size%3Doriginal"
+        );
+        let key = format!(
+            "{}&{}",
+            percent_encode("kd94hf93k423kf44"),
+            percent_encode("pfkkdhi9sl3r4s00")
+        );
+        let signature = base64_encode(&hmac_sha1(key.as_bytes(), base.as_bytes()));
+        // Published in the RFC's request as `MdpQcU8iPSUjWoN%2FUDMsK2sui9I%3D`.
+        assert_eq!(signature, "MdpQcU8iPSUjWoN/UDMsK2sui9I=");
+        assert_eq!(
+            percent_encode(&signature),
+            "MdpQcU8iPSUjWoN%2FUDMsK2sui9I%3D"
+        );
+    }
+
     fn twitter_signer(method: SignatureMethod) -> OAuth1Signer {
         OAuth1Signer::new(&OAuth1Auth {
             consumer_key: Secret::new("xvz1evFS4wEEPTGEFPHBog".into()),

@@ -44,6 +44,8 @@ pub struct Response {
     pub body: Vec<u8>,
     /// `GET https://host/path`, for messages.
     pub request: String,
+    /// Credentials the request carried, blanked out of messages that quote the body.
+    pub hidden: Vec<String>,
 }
 
 impl Response {
@@ -54,7 +56,10 @@ impl Response {
         }
         serde_json::from_slice(&self.body).map_err(|e| HttpError::Response {
             request: self.request.clone(),
-            message: format!("the answer is not JSON ({e}): {}", excerpt(&self.body)),
+            message: format!(
+                "the answer is not JSON ({e}): {}",
+                excerpt(hide(&self.body, &self.hidden).as_bytes())
+            ),
         })
     }
 
@@ -153,11 +158,13 @@ impl Client {
         // The slot is taken before signing (a signature or token is then fresh when
         // sent) and held while the request is in flight and its body is read.
         let permit = self.limits.acquire().await;
+        let unsigned = (request.headers.clone(), request.url.clone());
         if let Some(auth) = &self.auth
             && let Err(e) = auth.authorize(&mut request).await
         {
             return Attempt::Final(e.into());
         }
+        let hidden = self.hidden(&unsigned, &request);
         let built = match self.build(&request, &described) {
             Ok(built) => built,
             Err(e) => return Attempt::Final(e),
@@ -179,12 +186,13 @@ impl Client {
                 headers,
                 body,
                 request: described,
+                hidden,
             });
         }
         let error = HttpError::Status {
             request: described,
             status,
-            excerpt: excerpt(&body),
+            excerpt: excerpt(hide(&body, &hidden).as_bytes()),
         };
         match status {
             401 => Attempt::Unauthorized(error),
@@ -197,6 +205,36 @@ impl Client {
             }
             _ => Attempt::Final(error),
         }
+    }
+
+    /// What a platform must not see quoted back in a message: the auth block's
+    /// credentials and whatever signing added to the request (header values, and the
+    /// part after a scheme word such as `Bearer`; query values).
+    fn hidden(
+        &self,
+        (headers, url): &(Vec<(String, String)>, url::Url),
+        signed: &OutgoingRequest,
+    ) -> Vec<String> {
+        let Some(auth) = &self.auth else {
+            return Vec::new();
+        };
+        let mut hidden = auth.secrets().to_vec();
+        for (name, value) in &signed.headers {
+            if headers.iter().any(|(n, v)| n == name && v == value) {
+                continue;
+            }
+            hidden.push(value.clone());
+            if let Some((_, rest)) = value.split_once(' ') {
+                hidden.push(rest.trim().to_string());
+            }
+        }
+        let before: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        for pair in signed.url.query_pairs().into_owned() {
+            if !before.contains(&pair) {
+                hidden.push(pair.1);
+            }
+        }
+        hidden
     }
 
     /// A transport failure, retried unless the request itself was bad. The message
@@ -267,6 +305,17 @@ impl Client {
         *built.body_mut() = Some(body.into());
         Ok(built)
     }
+}
+
+/// A body as text with every credential in `hidden` (also percent- or form-encoded)
+/// as `***`; blanked before it is cut short, so no part of a credential is left.
+fn hide(body: &[u8], hidden: &[String]) -> String {
+    let text = String::from_utf8_lossy(body);
+    if hidden.is_empty() {
+        return text.into_owned();
+    }
+    let hidden: Vec<&str> = hidden.iter().map(String::as_str).collect();
+    crate::auth::redact(&text, &hidden)
 }
 
 /// An error and its causes, without the URL reqwest puts in its own message.
