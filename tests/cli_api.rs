@@ -106,6 +106,16 @@ fn health_runs_metrics_and_the_bearer_token() {
     };
     assert_eq!(runs[0]["pipeline"], "people");
     assert_eq!(runs[0]["status"], "succeeded");
+    let (code, body) = http(&addr, "GET", "/pipelines", Some(TOKEN));
+    assert_eq!(code, 200, "{body}");
+    let listed: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(listed["pipelines"][0]["name"], "people", "{listed:#}");
+    assert_eq!(
+        listed["pipelines"][0]["last_report"]["status"], "succeeded",
+        "{listed:#}"
+    );
+    assert_eq!(listed["reload_errors"], serde_json::json!([]), "{listed:#}");
+    assert_eq!(http(&addr, "GET", "/pipelines", None).0, 401);
     assert_eq!(
         http(&addr, "GET", "/pipelines/nobody/runs", Some(TOKEN)).0,
         404

@@ -27,6 +27,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
     let management = Router::new()
         .route("/status", get(status))
         .route("/metrics", get(metrics))
+        .route("/pipelines", get(pipelines))
         .route("/pipelines/{name}/run", post(trigger))
         .route("/pipelines/{name}/runs", get(runs))
         .route_layer(middleware::from_fn_with_state(shared.clone(), authorized));
@@ -187,6 +188,52 @@ async fn status(State(shared): State<Arc<Shared>>) -> Json<StatusBody> {
         pipelines,
         reload_errors,
     })
+}
+
+/// Every pipeline's schedule state (as in `/status`) with its last report, and the
+/// errors of the last hot reload.
+async fn pipelines(State(shared): State<Arc<Shared>>) -> Response {
+    let statuses = shared.planner().status();
+    let reload_errors = shared
+        .reload_errors
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    let state = shared.state.clone();
+    let names: Vec<String> = statuses.iter().map(|s| s.name.clone()).collect();
+    let last = tokio::task::spawn_blocking(move || {
+        names
+            .iter()
+            .map(|name| state.history(name, 1).map(|mut reports| reports.pop()))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await;
+    let reports = match last {
+        Ok(Ok(reports)) => reports,
+        Ok(Err(e)) => {
+            let body = json!({ "error": e.to_string() });
+            return (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response();
+        }
+        Err(e) => {
+            let body = json!({ "error": e.to_string() });
+            return (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response();
+        }
+    };
+    let listed: Vec<serde_json::Value> = statuses
+        .into_iter()
+        .zip(reports)
+        .map(|(status, report)| {
+            let mut entry = serde_json::to_value(status).unwrap_or_default();
+            if let Some(fields) = entry.as_object_mut() {
+                fields.insert(
+                    "last_report".to_string(),
+                    serde_json::to_value(report).unwrap_or_default(),
+                );
+            }
+            entry
+        })
+        .collect();
+    Json(json!({ "pipelines": listed, "reload_errors": reload_errors })).into_response()
 }
 
 /// 202 when accepted or queued; 404 unknown; 409 disabled; 429 too soon (with
