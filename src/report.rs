@@ -35,6 +35,32 @@ pub struct Report {
     pub retries_succeeded: u64,
     /// Per-record problems and run-level errors, messages already free of secrets.
     pub problems: Vec<Problem>,
+    /// Two-way runs: what was read from and written to each side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sides: Option<Sides>,
+}
+
+/// What a two-way run read from and wrote to each side.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Sides {
+    pub left: SideCounts,
+    pub right: SideCounts,
+}
+
+/// One side's part of a two-way run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SideCounts {
+    /// Items read from the side.
+    pub read: u64,
+    /// Items written to the side that it did not hold.
+    pub created: u64,
+    /// Items written over an older version the side held.
+    pub updated: u64,
+    /// Deletions written to the side: tombstones (the action field says deleted) and
+    /// items removed because the other side deleted them.
+    pub deleted: u64,
+    /// Items whose write to the side failed.
+    pub failed: u64,
 }
 
 /// What started a run.
@@ -230,6 +256,21 @@ impl Report {
         for (label, n) in counts {
             let _ = writeln!(out, "{label:<18} {n:>width$}");
         }
+        if let Some(sides) = &self.sides {
+            out.push('\n');
+            let _ = writeln!(
+                out,
+                "{:<18} {:>8} {:>8} {:>8} {:>8} {:>8}",
+                "side", "read", "created", "updated", "deleted", "failed"
+            );
+            for (name, side) in [("left", sides.left), ("right", sides.right)] {
+                let _ = writeln!(
+                    out,
+                    "{name:<18} {:>8} {:>8} {:>8} {:>8} {:>8}",
+                    side.read, side.created, side.updated, side.deleted, side.failed
+                );
+            }
+        }
 
         if self.problems.is_empty() {
             return out;
@@ -325,6 +366,7 @@ mod tests {
                     message: "first line\nsecond line".into(),
                 },
             ],
+            sides: None,
         }
     }
 

@@ -57,6 +57,7 @@ fn report(ticket: &RunTicket, pipeline: &str, status: RunStatus, dry_run: bool) 
             kind: ProblemKind::Failed,
             message: "HTTP 503 from the destination".into(),
         }],
+        sides: None,
     }
 }
 

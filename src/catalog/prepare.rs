@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::toolkit::Toolkit;
-use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::diagnostic::{Diagnostic, SourceFile, did_you_mean};
 use crate::files::read_source;
 use crate::mapping::{self, Compilation, Environment, compile};
 use crate::pipeline::{Mapping as MappingSource, Pipeline, Reference, codes};
@@ -139,7 +139,9 @@ fn compile_mapping(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<mapping::Mapping> {
     match &pipeline.mapping {
-        MappingSource::File(path) => {
+        // A two-way pipeline maps nothing: items travel as they are.
+        None => compile(&SourceFile::new(pipeline.name.clone(), String::new()), env).mapping,
+        Some(MappingSource::File(path)) => {
             let file = match read_source(path) {
                 Ok(file) => file,
                 Err(message) => {
@@ -157,7 +159,7 @@ fn compile_mapping(
             diagnostics.extend(compilation.diagnostics);
             compilation.mapping
         }
-        MappingSource::Inline(inline) => {
+        Some(MappingSource::Inline(inline)) => {
             let file = inline.source();
             let mut compilation = compile(&file, env);
             check_links(pipeline, pipelines, &mut compilation);

@@ -62,6 +62,26 @@ pub fn text(report: &Report, preview: &Preview, samples: usize) -> String {
             let _ = writeln!(out, "  {id}");
         }
     }
+    for side in ["left", "right"] {
+        let writes: Vec<_> = preview.writes.iter().filter(|w| w.side == side).collect();
+        if writes.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\nwould write to the {side} side ({}):", writes.len());
+        for write in writes {
+            let who = write
+                .user
+                .as_ref()
+                .map(|u| format!("{u}: "))
+                .unwrap_or_default();
+            let item = write
+                .item
+                .as_ref()
+                .map(Value::to_string)
+                .unwrap_or_default();
+            let _ = writeln!(out, "  [{}] {who}{} {item}", write.change, write.id);
+        }
+    }
     for problem in report.problems.iter().filter(|p| p.source_id.is_none()) {
         let _ = writeln!(out, "\n{}", problem.message);
     }

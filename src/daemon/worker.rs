@@ -138,7 +138,7 @@ fn apply_some(prepared: &Prepared, state: &State, pipeline: &str) -> Applied {
         }
     };
     applied.more = events.len() == READ;
-    let id_path = connect::id_path(&prepared.pipeline.source);
+    let id_path = connect::id_path(&prepared.pipeline);
     let mut fetcher = None;
     let mut batch = Batch::default();
     for (seq, event) in events {
@@ -215,7 +215,7 @@ fn resolve(
     let id_path = hook
         .id
         .as_deref()
-        .unwrap_or_else(|| connect::id_path(&prepared.pipeline.source));
+        .unwrap_or_else(|| connect::id_path(&prepared.pipeline));
     let id = match (&event.id, &event.body) {
         (Some(id), _) => id.clone(),
         (None, Some(body)) => match identity::source_id(body, id_path) {
@@ -240,7 +240,7 @@ fn resolve(
 /// The source's HTTP reader with the webhook's `fetch` URL.
 fn open_fetcher(prepared: &Prepared, state: &State) -> Result<HttpSourceReader, String> {
     let pipeline = &prepared.pipeline;
-    let pipeline::Source::Http(config) = &pipeline.source else {
+    let Some(pipeline::Source::Http(config)) = &pipeline.source else {
         return Err("`[webhook] fetch` needs an HTTP source (for its auth)".into());
     };
     let mut config = config.clone();

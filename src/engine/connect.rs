@@ -30,6 +30,18 @@ pub struct Context<'a> {
 /// The run's source.
 pub fn open_source(prepared: &Prepared, cx: &Context<'_>) -> Result<Box<dyn Source>, String> {
     match &prepared.pipeline.source {
+        Some(source) => open_source_block(prepared, source, cx),
+        None => Err("a two-way pipeline has no `[source]`".into()),
+    }
+}
+
+/// A reader of any source block of the pipeline (`[two_way.users] source` too).
+pub fn open_source_block(
+    prepared: &Prepared,
+    source: &pipeline::Source,
+    cx: &Context<'_>,
+) -> Result<Box<dyn Source>, String> {
+    match source {
         pipeline::Source::File(config) => Ok(Box::new(FileSourceReader::new(config, cx.base))),
         pipeline::Source::Http(config) => Ok(Box::new(open_http_source(prepared, config, cx)?)),
     }
@@ -52,14 +64,15 @@ pub fn open_destination(
     cx: &Context<'_>,
 ) -> Result<Box<dyn Destination>, String> {
     match &prepared.pipeline.destination {
-        pipeline::Destination::File(config) => Ok(Box::new(FileDestinationWriter::open(
+        None => Err("a two-way pipeline has no `[destination]`".into()),
+        Some(pipeline::Destination::File(config)) => Ok(Box::new(FileDestinationWriter::open(
             config,
             prepared.mapping.output_fields(),
             cx.base,
             cx.started_at,
             cx.zone,
         )?)),
-        pipeline::Destination::Http(config) => {
+        Some(pipeline::Destination::Http(config)) => {
             let auth = authenticator(prepared, config.auth.as_deref(), cx)?;
             let writer = HttpDestinationWriter::open(config, auth)
                 .map_err(|e| format!("destination: {e}"))?;
@@ -92,17 +105,19 @@ pub fn authenticator(
         .map_err(|e| e.to_string())
 }
 
-/// The path of the source id in each source record.
-pub fn id_path(source: &pipeline::Source) -> &str {
-    match source {
-        pipeline::Source::File(config) => &config.id,
-        pipeline::Source::Http(config) => &config.id,
+/// The path of the id in each source record (of each item, in a two-way pipeline).
+pub fn id_path(pipeline: &pipeline::Pipeline) -> &str {
+    match (&pipeline.source, &pipeline.two_way) {
+        (Some(pipeline::Source::File(config)), _) => &config.id,
+        (Some(pipeline::Source::Http(config)), _) => &config.id,
+        (None, Some(two_way)) => &two_way.keys.id,
+        (None, None) => "id",
     }
 }
 
 /// The record field an incremental run's cursor is read from, if the source has one.
-pub fn cursor_field(source: &pipeline::Source) -> Option<&str> {
-    match source {
+pub fn cursor_field(pipeline: &pipeline::Pipeline) -> Option<&str> {
+    match pipeline.source.as_ref()? {
         pipeline::Source::File(config) => config.incremental.as_ref().map(|i| i.field.as_str()),
         pipeline::Source::Http(config) => config.incremental.as_ref().map(|i| i.field.as_str()),
     }

@@ -17,6 +17,7 @@ pub mod links;
 pub mod preview;
 mod run;
 pub mod source;
+pub mod two_way;
 
 pub use preview::Preview;
 pub use run::{Progress, RunOptions, RunResult, apply_records, run};

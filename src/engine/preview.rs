@@ -29,4 +29,23 @@ pub struct Preview {
     pub invalid: Vec<Rejected>,
     pub duplicates: Vec<Rejected>,
     pub deletes: Vec<String>,
+    /// Two-way runs: what would be written to each side.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub writes: Vec<SideWrite>,
+}
+
+/// One write a two-way run would make.
+#[derive(Debug, Clone, Serialize)]
+pub struct SideWrite {
+    /// `left` or `right`.
+    pub side: &'static str,
+    /// The user, in a per-user pipeline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// The item's id.
+    pub id: String,
+    /// `create`, `update` or `delete` (a tombstone written, or the item removed).
+    pub change: &'static str,
+    /// The item written; `None` when the item is removed.
+    pub item: Option<Value>,
 }

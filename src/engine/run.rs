@@ -81,6 +81,9 @@ pub fn run(
     options: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<RunResult, EngineError> {
+    if let Some(spec) = &prepared.pipeline.two_way {
+        return super::two_way::run(prepared, spec, state, options);
+    }
     run_on(prepared, state, options, progress, Input::Source)
 }
 
@@ -95,6 +98,11 @@ pub fn apply_records(
     records: Vec<Value>,
     trigger: Trigger,
 ) -> Result<RunResult, EngineError> {
+    if prepared.pipeline.two_way.is_some() {
+        return Err(EngineError::Setup(
+            "a two-way pipeline takes no webhook records".into(),
+        ));
+    }
     let options = RunOptions {
         trigger,
         ..RunOptions::default()
@@ -177,11 +185,11 @@ fn run_on(
         Input::Records(records) => (None, records),
     };
     let file_source = match &pipeline.source {
-        pipeline::Source::File(config) if from_source => Some(config),
+        Some(pipeline::Source::File(config)) if from_source => Some(config),
         _ => None,
     };
-    let id_path = connect::id_path(&pipeline.source);
-    let cursor_field = connect::cursor_field(&pipeline.source).filter(|_| from_source);
+    let id_path = connect::id_path(pipeline);
+    let cursor_field = connect::cursor_field(pipeline).filter(|_| from_source);
     let destination = if options.dry_run {
         None
     } else {
@@ -339,6 +347,7 @@ fn run_on(
         counts,
         retries_succeeded: walk.retries_succeeded,
         problems: std::mem::take(&mut walk.problems),
+        sides: None,
     };
     let preview = options.dry_run.then(|| std::mem::take(&mut walk.preview));
     drop(walk);

@@ -10,6 +10,7 @@ use super::destination::Destination;
 use super::model::{Deletes, PipelineFile, SyncMode};
 use super::source::{AfterRead, FileFormat, Source};
 use super::tree::{Located, Node};
+use super::two_way::{Side, UserToken};
 use crate::diagnostic::{Diagnostic, did_you_mean};
 
 /// Checks `file`, whose keys sit in `root`, as of `now`.
@@ -25,6 +26,7 @@ pub(crate) fn check(file: &PipelineFile, root: &Node, now: DateTime<Utc>) -> Vec
     c.sync(file);
     c.mapping(file);
     c.webhook(file);
+    c.two_way(file);
     c.out
 }
 
@@ -311,6 +313,160 @@ impl Checker<'_> {
                 self.at(&["webhook", "fetch"]),
                 Some("the record is fetched with the source's authentication".to_string()),
             );
+        }
+    }
+
+    /// A two-way pipeline has `[two_way]`, `[left]` and `[right]` and none of the
+    /// one-way tables; those tables need `mode = "two_way"`; per-user settings need
+    /// users.
+    fn two_way(&mut self, file: &PipelineFile) {
+        let two_way = file.sync.mode == SyncMode::TwoWay;
+        let sides = [("left", &file.left), ("right", &file.right)];
+        if !two_way {
+            let present = [
+                ("two_way", file.two_way.is_some()),
+                ("left", file.left.is_some()),
+                ("right", file.right.is_some()),
+            ];
+            for (table, _) in present.into_iter().filter(|(_, there)| *there) {
+                self.push(
+                    codes::REQUIRES,
+                    format!("`[{table}]` works only with `mode = \"two_way\"`"),
+                    self.at(&[table]),
+                    Some("set `[sync] mode = \"two_way\"`, or remove the table".to_string()),
+                );
+            }
+            return;
+        }
+        let mut missing = Vec::new();
+        if file.two_way.is_none() {
+            missing.push("two_way");
+        }
+        for (name, side) in sides {
+            if side.is_none() {
+                missing.push(name);
+            }
+        }
+        for table in missing {
+            self.push(
+                codes::MISSING_KEY,
+                format!("a two-way pipeline needs a `[{table}]` table"),
+                self.at(&["sync", "mode"]),
+                None,
+            );
+        }
+        let one_way = [
+            ("source", file.source.is_some()),
+            ("destination", file.destination.is_some()),
+            ("mapping", file.mapping.is_some()),
+            ("webhook", file.webhook.is_some()),
+        ];
+        for (table, _) in one_way.into_iter().filter(|(_, there)| *there) {
+            self.push(
+                codes::CONFLICT,
+                format!("a two-way pipeline has no `[{table}]`"),
+                self.at(&[table]),
+                Some(
+                    "its sides are `[left]` and `[right]`; items travel between them as they are"
+                        .to_string(),
+                ),
+            );
+        }
+        let users = file.two_way.as_ref().and_then(|t| t.users.as_ref());
+        if let Some(users) = users {
+            self.exactly_one(
+                &["two_way", "users"],
+                ("list", !users.list.is_empty()),
+                ("source", users.source.is_some()),
+            );
+        }
+        for (name, side) in sides {
+            let Some(side) = side else { continue };
+            self.side(file, name, side, users.is_some());
+        }
+        if let (Some(left), Some(right)) = (&file.left, &file.right)
+            && left.read_only()
+            && right.read_only()
+        {
+            self.push(
+                codes::REQUIRES,
+                "both sides are read-only: a two-way pipeline writes at least one".to_string(),
+                self.at(&["right"]),
+                Some("give one side a `write` endpoint (HTTP) or drop `read_only`".to_string()),
+            );
+        }
+    }
+
+    /// One side of a two-way pipeline: auth names, the user token, `{user}`.
+    fn side(&mut self, file: &PipelineFile, name: &str, side: &Side, per_user: bool) {
+        let mut templates: Vec<(Vec<&str>, Vec<String>)> = Vec::new();
+        match side {
+            Side::File(f) => {
+                let placeholders: Vec<String> = f
+                    .path
+                    .match_indices('{')
+                    .filter_map(|(at, _)| {
+                        let rest = &f.path[at + 1..];
+                        rest.find('}').map(|end| rest[..end].to_string())
+                    })
+                    .collect();
+                templates.push((vec![name, "path"], placeholders));
+                if !matches!(
+                    FileFormat::from_path(&f.path),
+                    Some(FileFormat::Json | FileFormat::Ndjson)
+                ) {
+                    self.push(
+                        codes::INVALID_VALUE,
+                        "a two-way file side is a `.json` or `.ndjson` file".to_string(),
+                        self.at(&[name, "path"]),
+                        None,
+                    );
+                }
+            }
+            Side::Http(http) => {
+                self.auth_reference(file, name, http.auth.as_deref());
+                if http.auth.is_some() && http.user_token == Some(UserToken::Bearer) {
+                    self.push(
+                        codes::CONFLICT,
+                        format!(
+                            "`auth` and `user_token = \"bearer\"` exclude each other in `[{name}]`"
+                        ),
+                        self.key(&[name, "user_token"]),
+                        Some("both set the Authorization header; keep one".to_string()),
+                    );
+                }
+                if http.user_token.is_some() && !per_user {
+                    self.push(
+                        codes::REQUIRES,
+                        "`user_token` needs users in `[two_way.users]`".to_string(),
+                        self.at(&[name, "user_token"]),
+                        None,
+                    );
+                }
+                let names = |t: &crate::pipeline::UrlTemplate| {
+                    t.template()
+                        .placeholders()
+                        .iter()
+                        .map(|p| p.to_string())
+                        .collect::<Vec<_>>()
+                };
+                templates.push((vec![name, "url"], names(&http.url)));
+                if let Some(write) = &http.write {
+                    templates.push((vec![name, "write", "url"], names(&write.url)));
+                }
+            }
+        }
+        for (path, placeholders) in templates {
+            for placeholder in placeholders {
+                let problem = match placeholder.as_str() {
+                    "user" if per_user => continue,
+                    "user" => "`{user}` needs users in `[two_way.users]`".to_string(),
+                    other => {
+                        format!("unknown placeholder `{{{other}}}`: only `{{user}}` is filled here")
+                    }
+                };
+                self.push(codes::INVALID_VALUE, problem, self.at(&path), None);
+            }
         }
     }
 

@@ -12,10 +12,11 @@ use toml::de::DeTable;
 use super::codes;
 use super::de::{self, Sink};
 use super::interpolate::interpolate;
-use super::model::PipelineFile;
+use super::model::{PipelineFile, SyncMode};
 use super::resolved::{InlineMapping, Mapping, Pipeline, Reference, References};
 use super::sections::read_sections;
 use super::tree::{self, Located, Node, Value};
+use super::two_way::TwoWaySpec;
 use crate::diagnostic::{self, Diagnostic, SourceFile};
 use crate::files::{clean, read_source};
 
@@ -328,15 +329,25 @@ fn build(
         ));
     };
     let (source, destination, mapping) = (typed.source, typed.destination, typed.mapping);
-    if source.is_none() {
-        missing("source");
-    }
-    if destination.is_none() {
-        missing("destination");
-    }
-    if mapping.is_none() {
-        missing("mapping");
-    }
+    let two_way = match (typed.sync.mode, typed.two_way, typed.left, typed.right) {
+        // The checks reported what a two-way pipeline lacks.
+        (SyncMode::TwoWay, Some(keys), Some(left), Some(right)) => {
+            Some(TwoWaySpec { keys, left, right })
+        }
+        (SyncMode::TwoWay, ..) => return None,
+        _ => {
+            if source.is_none() {
+                missing("source");
+            }
+            if destination.is_none() {
+                missing("destination");
+            }
+            if mapping.is_none() {
+                missing("mapping");
+            }
+            None
+        }
+    };
     let mut references = references(root);
     // An auth script found neither beside the pipeline nor in the project is one of the
     // scripts shipped in the binary (`stdlib/auth/`) when it has such a name; those
@@ -371,17 +382,23 @@ fn build(
         .iter()
         .filter_map(|r| resolve(r, "script"))
         .collect();
-    let mapping = match (mapping?, root.get(&["mapping", "inline"])) {
-        (m, Some(node)) if m.file.is_none() => Mapping::Inline(InlineMapping::new(
+    let mapping = match (mapping, root.get(&["mapping", "inline"])) {
+        (None, _) if two_way.is_some() => None,
+        (None, _) => return None,
+        (Some(m), Some(node)) if m.file.is_none() => Some(Mapping::Inline(InlineMapping::new(
             m.inline.unwrap_or_default(),
             node.at.clone(),
-        )),
-        _ => Mapping::File(
+        ))),
+        _ => Some(Mapping::File(
             references
                 .mapping
                 .as_ref()
                 .and_then(|r| resolve(r, "mapping file"))?,
-        ),
+        )),
+    };
+    let (source, destination) = match two_way {
+        Some(_) => (None, None),
+        None => (Some(source?), Some(destination?)),
     };
     Some(Pipeline {
         name: path
@@ -396,10 +413,11 @@ fn build(
         schedule: typed.schedule,
         vars: typed.vars,
         auth: typed.auth,
-        source: source?,
-        destination: destination?,
+        source,
+        destination,
         sync: typed.sync,
         mapping,
+        two_way,
         scripts,
         auth_scripts,
         webhook: typed.webhook,
@@ -428,7 +446,7 @@ fn references(root: &Node) -> References {
         }
     }
     References {
-        auth: ["source", "destination"]
+        auth: ["source", "destination", "left", "right"]
             .iter()
             .filter_map(|s| root.get(&[s, "auth"]).and_then(reference))
             .collect(),

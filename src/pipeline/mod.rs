@@ -22,6 +22,7 @@ mod sections;
 mod source;
 mod template;
 mod tree;
+mod two_way;
 mod types;
 mod vars;
 
@@ -46,5 +47,9 @@ pub use source::{
 };
 pub use template::{HttpUrl, Template, UrlTemplate};
 pub use tree::Located;
+pub use two_way::{
+    FileSide, HttpSide, HttpSideWrite, Side, SideWriteMethod, TwoWay, TwoWaySpec, User, UserToken,
+    Users,
+};
 pub use types::{CronSchedule, Duration, Fraction, RateLimit, TimeZone, Timestamp};
 pub use vars::VarValue;

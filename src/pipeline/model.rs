@@ -16,6 +16,7 @@ use super::destination::Destination;
 use super::secret::Secret;
 use super::source::Source;
 use super::template::{HttpUrl, UrlTemplate};
+use super::two_way::{Side, TwoWay};
 use super::types::{CronSchedule, Duration, Fraction, TimeZone, Timestamp};
 use super::vars::VarValue;
 
@@ -44,6 +45,12 @@ pub struct PipelineFile {
     pub source: Option<Source>,
     /// Where records go.
     pub destination: Option<Destination>,
+    /// Two-way pipelines: how items are recognised and compared.
+    pub two_way: Option<TwoWay>,
+    /// Two-way pipelines: one side, read and written.
+    pub left: Option<Side>,
+    /// Two-way pipelines: the other side, read and written.
+    pub right: Option<Side>,
     /// How records are compared and written.
     #[serde(default)]
     pub sync: Sync,

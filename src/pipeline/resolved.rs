@@ -11,6 +11,7 @@ use super::destination::Destination;
 use super::model::{Notify, Schedule, Sync, Webhook};
 use super::source::Source;
 use super::tree::Located;
+use super::two_way::TwoWaySpec;
 use super::vars::VarValue;
 use crate::diagnostic::{Diagnostic, SourceFile};
 
@@ -31,10 +32,15 @@ pub struct Pipeline {
     pub schedule: Option<Schedule>,
     pub vars: BTreeMap<String, VarValue>,
     pub auth: BTreeMap<String, Auth>,
-    pub source: Source,
-    pub destination: Destination,
+    /// `[source]`; `None` in a two-way pipeline.
+    pub source: Option<Source>,
+    /// `[destination]`; `None` in a two-way pipeline.
+    pub destination: Option<Destination>,
     pub sync: Sync,
-    pub mapping: Mapping,
+    /// `[mapping]`; `None` in a two-way pipeline.
+    pub mapping: Option<Mapping>,
+    /// `[two_way]`, `[left]` and `[right]` of a two-way pipeline.
+    pub two_way: Option<TwoWaySpec>,
     /// Rhai files with functions for the mapping (`[pipeline] scripts`), resolved.
     pub scripts: Vec<PathBuf>,
     /// Rhai files of `type = "script"` auth blocks, resolved.
@@ -61,6 +67,7 @@ impl std::fmt::Debug for Pipeline {
             .field("destination", &self.destination)
             .field("sync", &self.sync)
             .field("mapping", &self.mapping)
+            .field("two_way", &self.two_way)
             .field("scripts", &self.scripts)
             .field("auth_scripts", &self.auth_scripts)
             .field("webhook", &self.webhook)

@@ -16,6 +16,7 @@ mod model;
 mod reader;
 mod records;
 mod runs;
+mod synced;
 mod tables;
 #[cfg(test)]
 mod tests;
@@ -34,6 +35,7 @@ pub use error::StateError;
 pub use inbox::{InboxEvent, Received};
 pub use model::{Commit, FailedRecord, PipelineState, RecordState, RunTicket};
 pub use reader::StateReader;
+pub use synced::Synced;
 use tables::{
     FAILED, JOURNAL, JOURNAL_OPS, META, PIPELINES, REPORTS, RUN_IDS, RUN_SEQ, SCHEMA_KEY,
     SCHEMA_VERSION, from_json, to_json,
