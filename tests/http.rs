@@ -729,7 +729,7 @@ fn the_connectors_work_inside_spawn_blocking_of_a_running_runtime() {
         &sluice::pipeline::LoadContext::new(),
     );
     let pipeline = loaded.pipeline.expect("the pipeline loads");
-    let (SourceBlock::Http(source), DestinationBlock::Http(destination)) =
+    let (Some(SourceBlock::Http(source)), Some(DestinationBlock::Http(destination))) =
         (pipeline.source, pipeline.destination)
     else {
         panic!("HTTP source and destination expected");

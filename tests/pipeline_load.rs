@@ -110,7 +110,7 @@ fn product_sketch_loads() {
     };
     assert_eq!(key.header.as_deref(), Some("Api-Key"));
     assert_eq!(key.key.expose(), "reg-key-5f1e");
-    let Source::Http(source) = &p.source else {
+    let Some(Source::Http(source)) = &p.source else {
         panic!("http source")
     };
     assert_eq!(
@@ -126,7 +126,7 @@ fn product_sketch_loads() {
     );
     let incremental = source.incremental.as_ref().expect("incremental");
     assert_eq!(incremental.param.as_deref(), Some("updated_since"));
-    let Destination::Http(destination) = &p.destination else {
+    let Some(Destination::Http(destination)) = &p.destination else {
         panic!("http destination")
     };
     assert_eq!(destination.match_field.as_deref(), Some("email"));
@@ -138,7 +138,7 @@ fn product_sketch_loads() {
     assert_eq!(p.sync.mode, SyncMode::Incremental);
     assert_eq!(p.sync.max_delete_fraction.get(), 0.5);
     assert_eq!(p.sync.when.as_deref(), Some("record.status != \"test\""));
-    assert!(matches!(&p.mapping, Mapping::File(path) if path.ends_with("participants.map")));
+    assert!(matches!(&p.mapping, Some(Mapping::File(path)) if path.ends_with("participants.map")));
     let webhook = p.webhook.as_ref().expect("webhook");
     let fetch = webhook.fetch.as_ref().expect("fetch");
     assert_eq!(fetch.template().placeholders(), ["id"]);
@@ -513,7 +513,7 @@ fn presets_load_from_the_project_root_and_library() {
         let text = format!("extends = \"{preset}\"\n{extra}{mapping}");
         let path = write(dir.path(), "p.toml", &text);
         let p = loaded_ok(load(&path, &ctx()));
-        assert!(matches!(p.mapping, Mapping::Inline(_)), "{preset}");
+        assert!(matches!(p.mapping, Some(Mapping::Inline(_))), "{preset}");
     }
     // A library folder makes the short name work.
     let text = "extends = \"event_app.toml\"\n[source]\ntype = \"file\"\npath = \"a.json\"\nid = \"id\"\n[mapping]\ninline = 'x = 1'\n";
@@ -522,7 +522,7 @@ fn presets_load_from_the_project_root_and_library() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("stdlib/presets"),
     ]);
     let p = loaded_ok(load(&path, &library));
-    let Destination::Http(d) = &p.destination else {
+    let Some(Destination::Http(d)) = &p.destination else {
         panic!("http")
     };
     assert_eq!(d.base_url.0.as_str(), "https://app.example.com/api/v1");
@@ -558,7 +558,7 @@ fn pipeline_keys_win_over_the_preset() {
     let path = write(dir.path(), "p.toml", text);
     let p = loaded_ok(load(&path, &ctx()));
     assert_eq!(p.after, ["c"], "arrays replace");
-    let Source::Http(s) = &p.source else {
+    let Some(Source::Http(s)) = &p.source else {
         panic!("http")
     };
     assert_eq!(s.records.as_deref(), Some("items"));
@@ -602,7 +602,7 @@ fn inline_mapping_diagnostics_move_to_the_pipeline_file() {
     let text = "[source]\ntype = \"file\"\npath = \"in.csv\"\nid = \"id\"\n[destination]\ntype = \"file\"\npath = \"out.csv\"\n[mapping]\ninline = '''\nemail = email\nname = lowr(name)\n'''\n";
     let path = write(dir.path(), "p.toml", text);
     let p = loaded_ok(load(&path, &ctx()));
-    let Mapping::Inline(inline) = &p.mapping else {
+    let Some(Mapping::Inline(inline)) = &p.mapping else {
         panic!("inline")
     };
     assert_eq!(inline.text, "email = email\nname = lowr(name)\n");

@@ -13,6 +13,7 @@ use super::destination::Destination;
 use super::model::{MappingSection, Notify, PipelineSection, Schedule, Sync, Webhook};
 use super::source::Source;
 use super::tree::Node;
+use super::two_way::{Side, TwoWay};
 use super::vars::VarValue;
 use crate::diagnostic::Diagnostic;
 
@@ -25,6 +26,9 @@ const TABLES: &[&str] = &[
     "auth",
     "source",
     "destination",
+    "two_way",
+    "left",
+    "right",
     "sync",
     "mapping",
     "webhook",
@@ -45,6 +49,8 @@ pub(crate) fn read_sections(root: &Node, sink: &Sink) -> Vec<Diagnostic> {
             "vars" => one(first::<BTreeMap<String, VarValue>>(node, name, sink)),
             "source" => one(first::<Source>(node, name, sink)),
             "destination" => one(first::<Destination>(node, name, sink)),
+            "two_way" => one(first::<TwoWay>(node, name, sink)),
+            "left" | "right" => one(first::<Side>(node, name, sink)),
             "sync" => one(first::<Sync>(node, name, sink)),
             "mapping" => one(first::<MappingSection>(node, name, sink)),
             "webhook" => one(first::<Webhook>(node, name, sink)),
