@@ -155,7 +155,9 @@ fn read_users(
             match item {
                 Item::Record(record) => {
                     let id = source_id(&record, id_path);
-                    let token = lookup(&record, token_path).and_then(Value::as_str);
+                    let token = lookup(&record, token_path)
+                        .and_then(Value::as_str)
+                        .filter(|t| !t.trim().is_empty());
                     match (id, token) {
                         (Some(id), Some(token)) => {
                             out.push((id, Some(Secret::new(token.to_string()))))
