@@ -482,7 +482,10 @@ fn the_bundled_favourites_example_syncs_its_two_files() {
     let preview = p.sluice(&["dry-run", "favourites"]);
     let text = String::from_utf8_lossy(&preview.stdout);
     assert!(text.contains("would write to the left side (2):"), "{text}");
-    assert!(text.contains("would write to the right side (1):"), "{text}");
+    assert!(
+        text.contains("would write to the right side (1):"),
+        "{text}"
+    );
     assert!(text.contains("[delete] session_21982"), "{text}");
 
     let (code, report) = p.run("favourites");
@@ -493,8 +496,8 @@ fn the_bundled_favourites_example_syncs_its_two_files() {
                "skipped": 1, "invalid": 0, "duplicates": 0, "failed": 0}),
         "{report:#}"
     );
-    let site = std::fs::read_to_string(p.path("pipelines/data/favourites-site.ndjson"))
-        .expect("site");
+    let site =
+        std::fs::read_to_string(p.path("pipelines/data/favourites-site.ndjson")).expect("site");
     // 14:15+02:00 (12:15Z) in the app is as new as 12:15Z on the site: a tie, kept.
     assert!(site.contains("\"session_30001\""), "{site}");
     let (_, again) = p.run("favourites");
@@ -514,19 +517,32 @@ fn users_can_come_from_a_source() {
     );
     assert!(pipeline.contains("users.csv"), "{pipeline}");
     p.write("pipelines/favourites.toml", &pipeline);
-    p.write("pipelines/users.csv", "user,user_token\nanna,tok-anna\nbob,tok-bob\n");
+    p.write(
+        "pipelines/users.csv",
+        "user,user_token\nanna,tok-anna\nbob,tok-bob\n",
+    );
     let (code, report) = p.run("favourites");
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["counts"]["received"], 10, "{report:#}");
-    let mut users: Vec<String> = f.site_posts("user-source").into_iter().map(|p| p.user).collect();
+    let mut users: Vec<String> = f
+        .site_posts("user-source")
+        .into_iter()
+        .map(|p| p.user)
+        .collect();
     users.sort();
     assert_eq!(users, ["anna", "bob"]);
-    assert!(!report.to_string().contains("tok-"), "a token leaked: {report:#}");
+    assert!(
+        !report.to_string().contains("tok-"),
+        "a token leaked: {report:#}"
+    );
 
     // A user record without a token stops the run before anything is written.
     p.write("pipelines/users.csv", "user,user_token\ncarl,\n");
     let (code, report) = p.run("favourites");
     assert_eq!(code, Some(1), "{report:#}");
     assert_eq!(report["status"], "failed");
-    assert!(report["problems"].to_string().contains("lacks its id"), "{report:#}");
+    assert!(
+        report["problems"].to_string().contains("lacks its id"),
+        "{report:#}"
+    );
 }

@@ -177,9 +177,8 @@ async fn handle(
     };
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let parts: Vec<&str> = rest.split('/').collect();
-    let posted = || -> Result<Value, Response> {
-        serde_json::from_slice(&body)
-            .map_err(|e| (StatusCode::BAD_REQUEST, format!("not JSON: {e}")).into_response())
+    let posted = || -> Result<Value, String> {
+        serde_json::from_slice(&body).map_err(|e| format!("not JSON: {e}"))
     };
     match (method.clone(), parts.as_slice()) {
         (_, ["getUserFavorites"] | ["postUserFavorites"]) => {
@@ -200,7 +199,7 @@ async fn handle(
             let items = match posted() {
                 Ok(Value::Array(items)) => items,
                 Ok(_) => return (StatusCode::BAD_REQUEST, "expected a list").into_response(),
-                Err(response) => return response,
+                Err(message) => return (StatusCode::BAD_REQUEST, message).into_response(),
             };
             let stored = t.site.entry(user.clone()).or_default();
             for item in &items {
@@ -242,7 +241,7 @@ async fn handle(
                             .into_response();
                     }
                 },
-                Err(response) => return response,
+                Err(message) => return (StatusCode::BAD_REQUEST, message).into_response(),
             };
             let restamp = t.restamp.clone();
             let stored = t.app.entry(user.clone()).or_default();
