@@ -547,6 +547,22 @@ maybe       = participant_id | link_or_null("participants")
 
     assert_eq!(p.run("participants", &[]).0, Some(0));
     assert_eq!(p.run("sessions", &[]).0, Some(0));
+
+    // The preview shows the counts, the invalid registration and the repeated id.
+    let preview = p.sluice(&["dry-run", "registrations"]);
+    let text = String::from_utf8_lossy(&preview.stdout);
+    assert!(text.contains("would create           2"), "{text}");
+    assert!(text.contains("invalid                1"), "{text}");
+    assert!(text.contains("duplicates             1"), "{text}");
+    assert!(
+        text.contains("r3: ") && text.contains("no record with source id `p9`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("duplicated ids (only the first record is written):\n  r1"),
+        "{text}"
+    );
+
     let (code, report) = p.run("registrations", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(
