@@ -2,73 +2,14 @@
 //! real binary, on projects in temporary folders (file sources and destinations, a
 //! real redb state file).
 
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+#[path = "support/project.rs"]
+mod project;
+
+use std::process::Stdio;
 use std::time::Duration;
 
+use project::Project;
 use serde_json::{Value, json};
-
-struct Project {
-    dir: tempfile::TempDir,
-}
-
-impl Project {
-    fn new() -> Project {
-        Project {
-            dir: tempfile::tempdir().expect("temp dir"),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn write(&self, name: &str, content: &str) {
-        let path = self.path(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).expect("folder");
-        }
-        std::fs::write(path, content).expect("written");
-    }
-
-    fn records(&self, name: &str, records: &[Value]) {
-        let text: String = records.iter().map(|r| format!("{r}\n")).collect();
-        self.write(name, &text);
-    }
-
-    fn read(&self, name: &str) -> String {
-        std::fs::read_to_string(self.path(name)).unwrap_or_default()
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_sluice"));
-        command
-            .args(args)
-            .current_dir(self.dir.path())
-            .env_remove("SLUICE_STATE")
-            .env_remove("SLUICE_PIPELINES");
-        command
-    }
-
-    fn sluice(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("sluice runs")
-    }
-
-    /// `sluice run NAME --format json`: the report.
-    fn run(&self, name: &str, extra: &[&str]) -> (Option<i32>, Value) {
-        let mut args = vec!["run", name, "--format", "json"];
-        args.extend_from_slice(extra);
-        let out = self.sluice(&args);
-        let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
-            panic!(
-                "no report: {}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-        (out.status.code(), report)
-    }
-}
 
 fn counts(report: &Value) -> Value {
     report["counts"].clone()

@@ -7,61 +7,21 @@
 
 #[path = "support/favourites.rs"]
 mod favourites;
+#[path = "support/project.rs"]
+mod project;
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
 use favourites::favourites;
+use project::Project;
 use serde_json::{Value, json};
 
-struct Project {
-    dir: tempfile::TempDir,
-}
-
-impl Project {
-    fn new() -> Project {
-        Project {
-            dir: tempfile::tempdir().expect("temp dir"),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn write(&self, name: &str, content: &str) {
-        let path = self.path(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).expect("folder");
-        }
-        std::fs::write(path, content).expect("written");
-    }
-
-    fn sluice(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_sluice"))
-            .args(args)
-            .current_dir(self.dir.path())
-            .env_remove("SLUICE_STATE")
-            .env_remove("SLUICE_PIPELINES")
-            .env("APP_KEY", "app-key")
-            .env("ANNA_TOKEN", "tok-anna")
-            .env("BOB_TOKEN", "tok-bob")
-            .output()
-            .expect("sluice runs")
-    }
-
-    /// `sluice run NAME --format json`: the exit code and the report.
-    fn run(&self, name: &str) -> (Option<i32>, Value) {
-        let out = self.sluice(&["run", name, "--format", "json"]);
-        let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
-            panic!(
-                "no report: {}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-        (out.status.code(), report)
-    }
+/// A project whose commands get the platforms' credentials from the environment.
+fn project() -> Project {
+    Project::new()
+        .env("APP_KEY", "app-key")
+        .env("ANNA_TOKEN", "tok-anna")
+        .env("BOB_TOKEN", "tok-bob")
 }
 
 /// The favourites pipeline: the event app on the left, the organiser's site (the
@@ -163,13 +123,13 @@ fn favourites_sync_both_ways_per_user_and_the_newer_change_wins() {
     let f = favourites();
     let base = f.tenant("both-ways");
     conflicting_edits("both-ways");
-    let p = Project::new();
+    let p = project();
     p.write(
         "pipelines/favourites.toml",
         &favourites_pipeline(&base, true),
     );
 
-    let (code, report) = p.run("favourites");
+    let (code, report) = p.run("favourites", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["mode"], "two_way");
     assert_eq!(
@@ -241,7 +201,7 @@ fn favourites_sync_both_ways_per_user_and_the_newer_change_wins() {
     assert_eq!(anna.items.len(), 3);
 
     // A second run finds both sides in step: nothing is sent again.
-    let (code, again) = p.run("favourites");
+    let (code, again) = p.run("favourites", &[]);
     assert_eq!(code, Some(0), "{again:#}");
     assert_eq!(
         again["counts"],
@@ -256,7 +216,7 @@ fn favourites_sync_both_ways_per_user_and_the_newer_change_wins() {
     let mut site = f.site("both-ways", "anna");
     site.insert("s1".into(), fav("s1", T3, "ADD"));
     f.set_site("both-ways", "anna", &site.into_values().collect::<Vec<_>>());
-    let (_, third) = p.run("favourites");
+    let (_, third) = p.run("favourites", &[]);
     assert_eq!(third["counts"]["updated"], 1, "{third:#}");
     assert_eq!(action(&f.app("both-ways", "anna"), "s1"), "ADD");
     assert_eq!(f.site_posts("both-ways").len(), 2);
@@ -273,20 +233,20 @@ fn a_platform_that_restamps_what_it_stores_does_not_make_items_ping_pong() {
         "anna",
         &[fav("s1", T1, "ADD"), fav("s2", T2, "DELETE")],
     );
-    let p = Project::new();
+    let p = project();
     p.write(
         "pipelines/favourites.toml",
         &favourites_pipeline(&base, true),
     );
 
-    let (_, first) = p.run("favourites");
+    let (_, first) = p.run("favourites", &[]);
     assert_eq!(first["counts"]["created"], 2, "{first:#}");
     assert_eq!(
         f.app("restamp", "anna")["s1"]["actionDate"],
         "2030-01-01T00:00:00+00:00"
     );
     for _ in 0..2 {
-        let (_, again) = p.run("favourites");
+        let (_, again) = p.run("favourites", &[]);
         assert_eq!(again["counts"]["unchanged"], 2, "{again:#}");
     }
     assert!(f.site_posts("restamp").is_empty());
@@ -298,7 +258,7 @@ fn a_platform_that_restamps_what_it_stores_does_not_make_items_ping_pong() {
         "anna",
         &[fav("s1", T3, "DELETE"), fav("s2", T2, "DELETE")],
     );
-    let (_, changed) = p.run("favourites");
+    let (_, changed) = p.run("favourites", &[]);
     assert_eq!(changed["counts"]["updated"], 1, "{changed:#}");
     assert_eq!(action(&f.app("restamp", "anna"), "s1"), "DELETE");
 }
@@ -308,13 +268,13 @@ fn a_read_only_site_is_only_read() {
     let f = favourites();
     let base = f.tenant("read-only");
     conflicting_edits("read-only");
-    let p = Project::new();
+    let p = project();
     p.write(
         "pipelines/favourites.toml",
         &favourites_pipeline(&base, false),
     );
 
-    let (code, report) = p.run("favourites");
+    let (code, report) = p.run("favourites", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert!(f.site_posts("read-only").is_empty());
     let app = f.app("read-only", "anna");
@@ -328,7 +288,7 @@ fn a_read_only_site_is_only_read() {
     assert_eq!(report["sides"]["left"]["created"], 1);
     assert_eq!(report["sides"]["left"]["deleted"], 3);
 
-    let (_, again) = p.run("favourites");
+    let (_, again) = p.run("favourites", &[]);
     assert_eq!(again["counts"]["created"], 0, "{again:#}");
     assert_eq!(again["counts"]["updated"], 0, "{again:#}");
     assert_eq!(f.app_posts("read-only").len(), 2);
@@ -339,7 +299,7 @@ fn a_dry_run_shows_what_each_side_would_get_and_writes_nothing() {
     let f = favourites();
     let base = f.tenant("dry-run");
     conflicting_edits("dry-run");
-    let p = Project::new();
+    let p = project();
     p.write(
         "pipelines/favourites.toml",
         &favourites_pipeline(&base, true),
@@ -372,7 +332,7 @@ fn a_dry_run_shows_what_each_side_would_get_and_writes_nothing() {
     assert!(!text.contains("tok-anna"), "{text}");
 
     // Nothing was remembered either: the real run still does everything.
-    let (_, report) = p.run("favourites");
+    let (_, report) = p.run("favourites", &[]);
     assert_eq!(report["counts"]["created"], 3, "{report:#}");
 }
 
@@ -381,10 +341,10 @@ fn a_wrong_user_token_fails_that_user_only_and_writes_nothing_for_them() {
     let f = favourites();
     let base = f.tenant("bad-token");
     conflicting_edits("bad-token");
-    let p = Project::new();
+    let p = project();
     let pipeline = favourites_pipeline(&base, true).replace("${env:BOB_TOKEN}", "${env:APP_KEY}");
     p.write("pipelines/favourites.toml", &pipeline);
-    let (code, report) = p.run("favourites");
+    let (code, report) = p.run("favourites", &[]);
     assert_eq!(code, Some(1), "{report:#}");
     assert_eq!(report["status"], "partial");
     let errors = report["problems"].to_string();
@@ -397,7 +357,7 @@ fn a_wrong_user_token_fails_that_user_only_and_writes_nothing_for_them() {
 
 #[test]
 fn file_sides_sync_and_a_deletion_is_not_undone_by_the_stale_copy() {
-    let p = Project::new();
+    let p = project();
     p.write(
         "pipelines/notes.toml",
         r#"
@@ -428,7 +388,7 @@ path = "data/phone.ndjson"
         "pipelines/data/phone.ndjson",
         "{\"id\": 3, \"text\": \"book hotel\", \"modified\": \"2026-01-02 09:00:00\"}\n",
     );
-    let (code, first) = p.run("notes");
+    let (code, first) = p.run("notes", &[]);
     assert_eq!(code, Some(0), "{first:#}");
     assert_eq!(first["counts"]["created"], 3, "{first:#}");
     let laptop: Value = serde_json::from_str(
@@ -445,12 +405,12 @@ path = "data/phone.ndjson"
         .filter(|l| !l.contains("\"buy milk\""))
         .collect();
     p.write("pipelines/data/phone.ndjson", &(kept.join("\n") + "\n"));
-    let (_, second) = p.run("notes");
+    let (_, second) = p.run("notes", &[]);
     assert_eq!(second["counts"]["deleted"], 1, "{second:#}");
     assert_eq!(second["sides"]["left"]["deleted"], 1);
     let laptop = std::fs::read_to_string(p.path("pipelines/data/laptop.json")).expect("laptop");
     assert!(!laptop.contains("buy milk"), "{laptop}");
-    let (_, third) = p.run("notes");
+    let (_, third) = p.run("notes", &[]);
     assert_eq!(third["counts"]["created"], 0, "{third:#}");
     assert_eq!(third["counts"]["unchanged"], 2, "{third:#}");
 
@@ -460,7 +420,7 @@ path = "data/phone.ndjson"
         "{\"id\": 2, \"text\": \"call Bo at 5\", \"modified\": \"soon\"}\n\
          {\"id\": 3, \"text\": \"book hotel\", \"modified\": \"2026-01-02 09:00:00\"}\n",
     );
-    let (code, held) = p.run("notes");
+    let (code, held) = p.run("notes", &[]);
     assert_eq!(code, Some(0), "{held:#}");
     assert_eq!(held["counts"]["invalid"], 1, "{held:#}");
     let laptop = std::fs::read_to_string(p.path("pipelines/data/laptop.json")).expect("laptop");
@@ -470,7 +430,7 @@ path = "data/phone.ndjson"
 #[test]
 fn the_bundled_favourites_example_syncs_its_two_files() {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let p = Project::new();
+    let p = project();
     for file in [
         "favourites.toml",
         "data/favourites-app.json",
@@ -488,7 +448,7 @@ fn the_bundled_favourites_example_syncs_its_two_files() {
     );
     assert!(text.contains("[delete] session_21982"), "{text}");
 
-    let (code, report) = p.run("favourites");
+    let (code, report) = p.run("favourites", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(
         report["counts"],
@@ -500,7 +460,7 @@ fn the_bundled_favourites_example_syncs_its_two_files() {
         std::fs::read_to_string(p.path("pipelines/data/favourites-site.ndjson")).expect("site");
     // 14:15+02:00 (12:15Z) in the app is as new as 12:15Z on the site: a tie, kept.
     assert!(site.contains("\"session_30001\""), "{site}");
-    let (_, again) = p.run("favourites");
+    let (_, again) = p.run("favourites", &[]);
     assert_eq!(again["counts"]["unchanged"], 3, "{again:#}");
     assert_eq!(again["counts"]["skipped"], 1, "{again:#}");
 }
@@ -510,7 +470,7 @@ fn users_can_come_from_a_source() {
     let f = favourites();
     let base = f.tenant("user-source");
     conflicting_edits("user-source");
-    let p = Project::new();
+    let p = project();
     let pipeline = favourites_pipeline(&base, true).replace(
         "list = [\n  { id = \"anna\", token = \"${env:ANNA_TOKEN}\" },\n  { id = \"bob\", token = \"${env:BOB_TOKEN}\" },\n]",
         "source = { type = \"file\", path = \"users.csv\", id = \"user\" }\ntoken = \"user_token\"",
@@ -521,7 +481,7 @@ fn users_can_come_from_a_source() {
         "pipelines/users.csv",
         "user,user_token\nanna,tok-anna\nbob,tok-bob\n",
     );
-    let (code, report) = p.run("favourites");
+    let (code, report) = p.run("favourites", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["counts"]["received"], 10, "{report:#}");
     let mut users: Vec<String> = f
@@ -538,7 +498,7 @@ fn users_can_come_from_a_source() {
 
     // A user record without a token stops the run before anything is written.
     p.write("pipelines/users.csv", "user,user_token\ncarl,\n");
-    let (code, report) = p.run("favourites");
+    let (code, report) = p.run("favourites", &[]);
     assert_eq!(code, Some(1), "{report:#}");
     assert_eq!(report["status"], "failed");
     assert!(
