@@ -46,5 +46,5 @@ pub use source::{
 };
 pub use template::{HttpUrl, Template, UrlTemplate};
 pub use tree::Located;
-pub use types::{CronSchedule, Duration, Fraction, RateLimit, TimeZone, Timestamp};
+pub use types::{CronSchedule, Duration, Fraction, HeaderName, RateLimit, TimeZone, Timestamp};
 pub use vars::VarValue;

@@ -13,9 +13,9 @@
 //! timeout after applying the write), and `/echo` answers 400 with the request's
 //! headers, query and body.
 //!
-//! A create of an e-mail already in the store is applied as an update of that contact
-//! (an idempotency view by e-mail) and counted in `repeated_creates`, so a retried
-//! create after a timeout never makes a second contact.
+//! Creates are not idempotent: a create of an e-mail already in the store makes a
+//! second contact (counted in `repeated_creates`), so a create retried blindly after a
+//! timeout shows as a duplicate.
 
 #![allow(dead_code)]
 
@@ -103,7 +103,7 @@ pub struct Tenant {
     pub write_requests: u64,
     /// Failures injected, by kind (`500`, `429`, `hang`).
     pub injected: BTreeMap<&'static str, u32>,
-    /// Creates of an e-mail already stored (applied as updates).
+    /// Creates of an e-mail already stored (each made a duplicate contact).
     pub repeated_creates: u32,
     /// Writes applied, in order.
     pub applied: Vec<Applied>,
@@ -609,25 +609,14 @@ fn contacts(t: &mut Tenant, request: &Request) -> Response {
             if email.is_empty() {
                 return json_response(422, json!({"error": "email is required"}));
             }
-            let existing = t
-                .contacts
-                .iter()
-                .find(|(_, c)| c["email"] == json!(email))
-                .map(|(id, _)| id.clone());
-            let (kind, id) = match existing {
-                Some(id) => {
-                    t.repeated_creates += 1;
-                    ("update", id)
-                }
-                None => {
-                    let id = format!("c{}", t.next_id);
-                    t.next_id += 1;
-                    ("create", id)
-                }
-            };
+            if t.contacts.values().any(|c| c["email"] == json!(email)) {
+                t.repeated_creates += 1;
+            }
+            let id = format!("c{}", t.next_id);
+            t.next_id += 1;
             t.contacts.insert(id.clone(), contact);
             t.applied.push(Applied {
-                kind,
+                kind: "create",
                 id: id.clone(),
                 email,
             });
