@@ -90,6 +90,10 @@ pub struct Tenant {
     pub token_ttl: u64,
     /// Issued tokens are `{token_prefix}{n}`.
     pub token_prefix: String,
+    /// The refresh token the token endpoint takes (`grant_type=refresh_token`); each
+    /// refresh answers with a new one, `{refresh_prefix}{n}`, which replaces it.
+    pub refresh_token: Option<String>,
+    pub refresh_prefix: String,
     /// After this many contact requests accepted with a token, the next one is answered
     /// 401 and that token revoked (once).
     pub revoke_after: Option<u32>,
@@ -541,18 +545,31 @@ fn token(t: &mut Tenant, request: &Request) -> Response {
         return json_response(401, json!({"error": "invalid_client"}));
     }
     let form = request.form();
-    if !form
-        .iter()
-        .any(|(n, v)| n == "grant_type" && v == "client_credentials")
-    {
-        return json_response(400, json!({"error": "unsupported_grant_type"}));
-    }
+    let field = |name: &str| {
+        form.iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let rotated = match field("grant_type") {
+        Some("client_credentials") => None,
+        Some("refresh_token") => {
+            if t.refresh_token.is_none() || field("refresh_token") != t.refresh_token.as_deref() {
+                return json_response(400, json!({"error": "invalid_grant"}));
+            }
+            let next = format!("{}{}", t.refresh_prefix, t.token_calls);
+            t.refresh_token = Some(next.clone());
+            Some(next)
+        }
+        _ => return json_response(400, json!({"error": "unsupported_grant_type"})),
+    };
     let value = format!("{}{}", t.token_prefix, t.token_calls);
     t.tokens.insert(value.clone());
-    json_response(
-        200,
-        json!({"access_token": value, "token_type": "bearer", "expires_in": t.token_ttl}),
-    )
+    let mut answer =
+        json!({"access_token": value, "token_type": "bearer", "expires_in": t.token_ttl});
+    if let Some(rotated) = rotated {
+        answer["refresh_token"] = json!(rotated);
+    }
+    json_response(200, answer)
 }
 
 /// Pages from 1 (`per_page`, default 10); `updated_since` keeps later profiles only.
