@@ -244,7 +244,8 @@ impl Client {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = match response.bytes().await {
-            Ok(body) => body.to_vec(),
+            // One contiguous buffer: taken over, not copied.
+            Ok(body) => Vec::from(body),
             Err(e) => return self.transport(&described, &e),
         };
         drop(permit);
