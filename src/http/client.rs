@@ -105,6 +105,9 @@ enum Reached {
     Maybe,
 }
 
+/// The check of a request sent without one: never called.
+type NoCheck = fn() -> std::future::Ready<Result<Option<Infallible>, HttpError>>;
+
 /// What a request sent with a check came to: the platform's answer, or what the check
 /// found after an attempt that may have been applied.
 #[derive(Debug)]
@@ -144,8 +147,7 @@ impl Client {
         request: &OutgoingRequest,
         accept: &[u16],
     ) -> Result<Response, HttpError> {
-        let no_check: Option<fn() -> std::future::Ready<Result<Option<Infallible>, HttpError>>> =
-            None;
+        let no_check: Option<NoCheck> = None;
         match self.exchange(request, accept, no_check).await? {
             Checked::Answered(response) => Ok(response),
             Checked::Found(never) => match never {},
