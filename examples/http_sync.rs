@@ -4,6 +4,12 @@
 //! diff, nothing written) and writes/s of a real run (every record a create).
 //!
 //! cargo run --release --example http_sync [RECORDS]     (default 100000)
+//!
+//! With `--serve ADDR` it only serves the source API (`GET /records?page=&per_page=`,
+//! the same records) on ADDR and waits until it is stopped: the source of the
+//! comparison with dlt in `benches/dlt/`.
+//!
+//! cargo run --release --example http_sync -- --serve 127.0.0.1:8765 [RECORDS]
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -50,8 +56,8 @@ async fn create(State(p): State<Arc<Platform>>) -> axum::Json<Value> {
     axum::Json(json!({"id": format!("c{id}")}))
 }
 
-/// Starts the platform on its own runtime; its address.
-fn serve(platform: Arc<Platform>) -> Result<SocketAddr, String> {
+/// Starts the platform on its own runtime, listening on `bind`; its address.
+fn serve(platform: Arc<Platform>, bind: SocketAddr) -> Result<SocketAddr, String> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -63,7 +69,7 @@ fn serve(platform: Arc<Platform>) -> Result<SocketAddr, String> {
             Err(e) => return drop(tx.send(Err(e.to_string()))),
         };
         runtime.block_on(async move {
-            let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
+            let listener = match tokio::net::TcpListener::bind(bind).await {
                 Ok(listener) => listener,
                 Err(e) => return drop(tx.send(Err(e.to_string()))),
             };
@@ -89,7 +95,24 @@ fn main() -> ExitCode {
 }
 
 fn bench() -> Result<(), String> {
-    let count: usize = match std::env::args().nth(1) {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let only_serve = match args.iter().position(|a| a == "--serve") {
+        Some(i) => {
+            let addr = args
+                .get(i + 1)
+                .ok_or("--serve needs an address such as 127.0.0.1:8765")?;
+            let addr: SocketAddr = addr
+                .parse()
+                .map_err(|_| format!("`{addr}` is not an address such as 127.0.0.1:8765"))?;
+            if !addr.ip().is_loopback() {
+                return Err(format!("{addr} is not a loopback address"));
+            }
+            args.drain(i..i + 2);
+            Some(addr)
+        }
+        None => None,
+    };
+    let count: usize = match args.first() {
         Some(text) => text
             .parse()
             .map_err(|_| format!("`{text}` is not a count"))?,
@@ -99,7 +122,14 @@ fn bench() -> Result<(), String> {
         records: count,
         created: AtomicU64::new(0),
     });
-    let addr = serve(platform.clone())?;
+    if let Some(bind) = only_serve {
+        let addr = serve(platform, bind)?;
+        println!("serving {count} records at http://{addr}/records ({PAGE} a page); Ctrl-C stops");
+        loop {
+            std::thread::park();
+        }
+    }
+    let addr = serve(platform.clone(), SocketAddr::from(([127, 0, 0, 1], 0)))?;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let file = dir.path().join("bench.toml");
     let text = format!(

@@ -1,7 +1,8 @@
 //! End to end: HTTP sources and destinations through the real binary, against the fake
 //! platform of `support/platform.rs` on 127.0.0.1 — every pagination style, auth
 //! headers, incremental cursors, create / unchanged / update, update-or-create,
-//! batches, retries, permanent failures, deletes and the concurrency limit. And the
+//! batches, retries, permanent failures, deletes and the concurrency limit; creates the
+//! platform applied but never answered, made once with an idempotency key or a lookup. And the
 //! connectors used as a library inside `spawn_blocking` of a running tokio runtime.
 
 mod support;
@@ -11,7 +12,7 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::platform::{Fault, platform};
+use support::platform::{Cut, Fault, platform};
 
 struct Project {
     dir: tempfile::TempDir,
@@ -667,6 +668,166 @@ fn a_permanent_error_fails_the_record_and_the_next_run_tries_again() {
     assert_eq!(platform().store("reject").len(), 3);
 }
 
+/// Endpoints whose create sends an idempotency key, for a platform that answers in
+/// 500 ms or not at all; `attempts` per request.
+fn unanswered(attempts: u32, create_extra: &str, extra: &str) -> String {
+    format!(
+        "create = {{ method = \"POST\", path = \"/people\", wrap = \"contact\", id = \"data.id\"{create_extra} }}\n\
+         update = {{ method = \"PATCH\", path = \"/people/{{dest_id}}\", wrap = \"contact\" }}\n\
+         timeout = \"500ms\"\n\
+         retries = {{ attempts = {attempts}, backoff = \"20ms\", max_backoff = \"200ms\" }}\n{extra}"
+    )
+}
+
+/// The `Idempotency-Key` of each create, in order, with the e-mail it carried.
+fn create_keys(tenant: &str) -> Vec<(String, String)> {
+    platform()
+        .log(tenant)
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/people")
+        .map(|r| {
+            (
+                r.body["contact"]["email"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+                r.headers
+                    .get("idempotency-key")
+                    .cloned()
+                    .unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// Creates the platform applies and then leaves unanswered (the connection dropped,
+/// or an answer after the client's timeout) are sent again with the same idempotency
+/// key, which the platform answers from memory: every record exists once. A record
+/// whose create failed that way for good is retried by the next run with the same key.
+#[test]
+fn an_applied_but_unanswered_create_is_not_made_twice_with_an_idempotency_key() {
+    let tenant = "idempotent";
+    let base = platform().tenant(tenant, Vec::new());
+    platform().with(tenant, |t| {
+        t.idempotency = Some("idempotency-key".into());
+        t.cut_creates = [Cut::Close, Cut::Hang].into();
+    });
+    let key = ", idempotency_key = \"Idempotency-Key\"";
+    let p = Project::new();
+    p.write(
+        "pipelines/write.toml",
+        &writing(&base, &unanswered(3, key, ""), "mode = \"full\""),
+    );
+    p.records("pipelines/data/people.ndjson", &people(3));
+    let (code, report) = p.run("write");
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["counts"]["created"], 3, "{report:#}");
+    assert_eq!(report["counts"]["failed"], 0, "{report:#}");
+    assert_eq!(platform().store(tenant).len(), 3);
+    assert_eq!(platform().with(tenant, |t| t.replayed), 2);
+    let keys = create_keys(tenant);
+    assert_eq!(keys.len(), 5, "{keys:?}");
+    // The retry of a create carries its key again; each record has its own.
+    for email in ["p1@example.com", "p2@example.com", "p3@example.com"] {
+        let mine: Vec<&String> = keys
+            .iter()
+            .filter(|(e, _)| e == email)
+            .map(|(_, k)| k)
+            .collect();
+        assert!(!mine.is_empty() && mine.iter().all(|k| *k == mine[0] && k.len() == 36));
+        assert!(
+            keys.iter()
+                .filter(|(_, k)| k == mine[0])
+                .all(|(e, _)| e == email)
+        );
+    }
+
+    // One attempt only: the create is applied, its answer lost, the record failed…
+    platform().clear_log(tenant);
+    platform().with(tenant, |t| t.cut_creates = [Cut::Close].into());
+    p.write(
+        "pipelines/write.toml",
+        &writing(&base, &unanswered(1, key, ""), "mode = \"full\""),
+    );
+    p.records("pipelines/data/people.ndjson", &people(4));
+    let (code, report) = p.run("write");
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(report["counts"]["failed"], 1, "{report:#}");
+    assert_eq!(platform().store(tenant).len(), 4);
+    // …and the next run sends it with the same key: the platform's first answer.
+    let (code, report) = p.run("write");
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["retries_succeeded"], 1, "{report:#}");
+    assert_eq!(report["counts"]["created"], 1, "{report:#}");
+    let keys = create_keys(tenant);
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert_eq!(keys[0], keys[1]);
+    assert_eq!(platform().store(tenant).len(), 4);
+    assert_eq!(platform().with(tenant, |t| t.replayed), 3);
+}
+
+/// With `lookup`, a create that was applied but not answered is looked up before it is
+/// sent again, found, and updated instead: every record exists once, without help
+/// from the platform. Without either defence the same faults make duplicates.
+#[test]
+fn an_applied_but_unanswered_create_is_looked_up_before_it_is_sent_again() {
+    let tenant = "unanswered";
+    let base = platform().tenant(tenant, Vec::new());
+    platform().with(tenant, |t| t.cut_creates = [Cut::Close, Cut::Hang].into());
+    let lookup = "match = \"email\"\n\
+                  lookup = { method = \"GET\", path = \"/people?email={email}\", id = \"0.id\" }\n";
+    let p = Project::new();
+    p.write(
+        "pipelines/write.toml",
+        &writing(&base, &unanswered(3, "", lookup), "mode = \"full\""),
+    );
+    p.records("pipelines/data/people.ndjson", &people(3));
+    let (code, report) = p.run("write");
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["counts"]["created"], 3, "{report:#}");
+    assert_eq!(report["counts"]["failed"], 0, "{report:#}");
+    let store = platform().store(tenant);
+    assert_eq!(store.len(), 3, "{store:#?}");
+    // Per record: the lookup, the create; for the two unanswered ones a second
+    // lookup that finds them, and an update.
+    let mut per_record: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for r in platform().log(tenant) {
+        let email = match r.method.as_str() {
+            "GET" => r.query.get("email").cloned(),
+            _ => r.body["contact"]["email"].as_str().map(str::to_string),
+        };
+        per_record
+            .entry(email.unwrap_or_default())
+            .or_default()
+            .push(r.method);
+    }
+    let mut shapes: Vec<String> = per_record.values().map(|m| m.join(" ")).collect();
+    shapes.sort();
+    assert_eq!(
+        shapes,
+        ["GET POST", "GET POST GET PATCH", "GET POST GET PATCH"],
+        "{per_record:?}"
+    );
+    // The second run finds nothing to do.
+    let (code, report) = p.run("write");
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["counts"]["unchanged"], 3, "{report:#}");
+
+    // The control: no key, no lookup — the retried creates make duplicates.
+    let tenant = "undefended";
+    let base = platform().tenant(tenant, Vec::new());
+    platform().with(tenant, |t| t.cut_creates = [Cut::Close, Cut::Hang].into());
+    let p = Project::new();
+    p.write(
+        "pipelines/write.toml",
+        &writing(&base, &unanswered(3, "", ""), "mode = \"full\""),
+    );
+    p.records("pipelines/data/people.ndjson", &people(3));
+    let (code, report) = p.run("write");
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(platform().store(tenant).len(), 5);
+}
+
 #[test]
 fn the_concurrency_limit_holds() {
     let base = platform().tenant("concurrency", Vec::new());
@@ -751,7 +912,8 @@ fn the_connectors_work_inside_spawn_blocking_of_a_running_runtime() {
                 }
                 Flow::Continue
             });
-            let mut writer = HttpDestinationWriter::open(&destination, None).expect("opens");
+            let mut writer =
+                HttpDestinationWriter::open(&destination, None, "library").expect("opens");
             let writes: Vec<Write<'_>> = records
                 .iter()
                 .map(|record| Write {

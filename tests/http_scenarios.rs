@@ -428,19 +428,24 @@ fn assert_one_contact_per_profile(tenant: &str, count: usize) {
     assert_eq!(creates, count);
 }
 
+/// Update-or-create by e-mail against the flaky platform: a lookup before each create,
+/// and again before a create that may have been applied (a timeout, a 500) is sent
+/// again.
 fn flaky_pipeline(base: &str, attempts: u32) -> String {
     let destination = format!(
-        "concurrency = 4\ntimeout = \"500ms\"\n\
+        "match = \"email\"\n\
+         lookup = {{ method = \"GET\", path = \"/contacts?email={{email}}\", id = \"0.id\" }}\n\
+         concurrency = 4\ntimeout = \"500ms\"\n\
          retries = {{ attempts = {attempts}, backoff = \"20ms\", max_backoff = \"1s\" }}"
     );
     pipeline(base, 20, &destination, "")
 }
 
 /// A destination failing 30 % of the writes (seeded): 500, 429 with `Retry-After` 0 or
-/// 1, or a hang past the 500 ms timeout after the write was applied. With enough
-/// attempts every record arrives once in effect (a create retried after a timeout
-/// lands on the contact it made: the platform treats a repeated create of an e-mail as
-/// an update) and the counts are exact.
+/// 1, or a hang past the 500 ms timeout after the write was applied. The platform's
+/// creates are not idempotent, yet with enough attempts every record arrives exactly
+/// once (a create that hung is looked up, found and updated instead of sent again)
+/// and the counts are exact.
 #[test]
 fn flaky_destination_with_enough_retries_gets_every_record_once() {
     let tenant = "flaky";
@@ -463,17 +468,20 @@ fn flaky_destination_with_enough_retries_gets_every_record_once() {
     assert_counts_add_up(&report);
     assert!(injected.values().sum::<u32>() >= 8, "{injected:?}");
     assert_one_contact_per_profile(tenant, 40);
-    // Creates retried after a hang the platform had applied: updates in effect.
     let repeated = hub().with(tenant, |t| t.repeated_creates);
-    eprintln!("faults injected: {injected:?}; repeated creates applied as updates: {repeated}");
+    assert_eq!(repeated, 0, "no create was applied twice");
     let hangs = injected.get("hang").copied().unwrap_or(0);
     assert!(hangs > 0, "the seed gives hangs: {injected:?}");
-    // Each hung create was sent again (more only if the machine is so slow that a
-    // normal answer missed the timeout too).
-    assert!(
-        repeated >= hangs,
-        "{repeated} repeated creates, {hangs} hangs"
-    );
+    // A hung write was applied, and a hung create found by a second lookup: more
+    // lookups than records.
+    let lookups = hub().with(tenant, |t| {
+        t.log
+            .iter()
+            .filter(|(m, p)| m == "GET" && p.starts_with("/contacts?"))
+            .count()
+    });
+    eprintln!("faults injected: {injected:?}; lookups: {lookups}");
+    assert!(lookups > 40, "{lookups} lookups");
 
     // Nothing changed: the next run writes nothing.
     let before = writes(tenant).len();
@@ -526,6 +534,7 @@ fn flaky_destination_failures_are_retried_by_the_next_run() {
         .filter_map(|c| c["email"].as_str())
         .collect();
     assert_eq!(emails.len(), 30);
+    assert_eq!(hub().with(tenant, |t| t.repeated_creates), 0);
 }
 
 /// Distinctive credentials: none of them may appear anywhere sluice prints or stores
@@ -542,6 +551,8 @@ const SECRETS: &[(&str, &str)] = &[
     ("OAUTH_TOKEN", "S3CR3T-OAUTHTOKEN-TOKEN"),
     ("TOKEN_SECRET", "S3CR3T-TOKENSECRET-TOKEN"),
     ("JWT_SECRET", "S3CR3T-JWTSECRET-TOKEN"),
+    ("REFRESH_TOKEN", "S3CR3T-REFRESH-TOKEN"),
+    ("SCRIPT_KEY", "S3CR3T-SCRIPT KEY-TOKEN"),
 ];
 
 /// Every form a secret may take on the way out: as written, percent- and form-encoded,
@@ -553,11 +564,17 @@ fn secret_forms() -> Vec<String> {
         forms.push(hub::encode(secret));
         forms.push(hub::encode(secret).replace("%20", "+"));
     }
-    let basic =
-        base64::engine::general_purpose::STANDARD.encode(format!("sync-user:{}", SECRETS[3].1));
-    forms.push(basic);
-    // The hub's access tokens, and any JWT (its header starts `eyJ`).
+    let base64 = |text: String| base64::engine::general_purpose::STANDARD.encode(text);
+    forms.push(base64(format!("sync-user:{}", SECRETS[3].1)));
+    // The client id and secret as basic credentials for a token endpoint, each
+    // percent- or form-encoded (RFC 6749 §2.3.1).
+    let (id, secret) = (hub::encode(SECRETS[4].1), hub::encode(SECRETS[5].1));
+    forms.push(base64(format!("{id}:{secret}")));
+    forms.push(base64(format!("{id}:{secret}").replace("%20", "+")));
+    // The hub's access tokens and rotated refresh tokens, and any JWT (its header
+    // starts `eyJ`).
     forms.push("S3CR3T-ACCESS-".to_string());
+    forms.push("S3CR3T-ROTATED-".to_string());
     forms.push("eyJ".to_string());
     forms
 }
@@ -615,6 +632,37 @@ type = "jwt"
 algorithm = "HS256"
 secret = "${env:JWT_SECRET}"
 claims = { iss = "sluice" }
+
+[auth.script_oauth1]
+type = "script"
+file = "stdlib/auth/oauth1.rhai"
+settings = { consumer_key = "${env:CONSUMER_KEY}", consumer_secret = "${env:CONSUMER_SECRET}", token = "${env:OAUTH_TOKEN}", token_secret = "${env:TOKEN_SECRET}" }
+
+[auth.script_oauth2]
+type = "script"
+file = "stdlib/auth/oauth2_refresh.rhai"
+settings = { token_url = "{BASE}/oauth/token", client_id = "${env:CLIENT_ID}", client_secret = "${env:CLIENT_SECRET}", refresh_token = "${env:REFRESH_TOKEN}" }
+
+[auth.script_oauth2_refused]
+type = "script"
+file = "stdlib/auth/oauth2_refresh.rhai"
+settings = { token_url = "{BASE}/oauth/token", client_id = "${env:CLIENT_ID}", client_secret = "${env:HEADER_KEY}", refresh_token = "${env:REFRESH_TOKEN}" }
+
+[auth.script_throws]
+type = "script"
+file = "leaky.rhai"
+settings = { key = "${env:SCRIPT_KEY}", token_url = "{BASE}/echo/token", client_id = "${env:CLIENT_ID}", client_secret = "${env:CLIENT_SECRET}" }
+"#;
+
+/// An auth script that fails quoting all it knows: its settings, and a token
+/// endpoint's answer that quotes the request (basic credentials included).
+const LEAKY_SCRIPT: &str = r#"
+fn authorize(request, settings) {
+    let pair = percent_encode(settings.client_id) + ":" + percent_encode(settings.client_secret);
+    let headers = #{ Authorization: "Basic " + base64_encode(pair) };
+    let answer = http_post(settings.token_url, #{ grant_type: "client_credentials", key: settings.key }, headers);
+    throw `cannot sign with ${settings.key} (${percent_encode(settings.key)}), ${settings}: ${answer.body}`;
+}
 "#;
 
 /// Runs pipelines with every kind of auth against a platform that quotes the request
@@ -631,11 +679,14 @@ fn secrets_never_leak_into_outputs_or_reports() {
             client_secret: SECRETS[5].1.into(),
         };
         t.token_prefix = "S3CR3T-ACCESS-".into();
+        t.refresh_token = Some(SECRETS[11].1.into());
+        t.refresh_prefix = "S3CR3T-ROTATED-".into();
     });
     let mut p = Project::new();
     for (name, value) in SECRETS {
         p = p.env(name, value);
     }
+    p.write("pipelines/leaky.rhai", LEAKY_SCRIPT);
     let auths = SECRET_AUTHS.replace("{BASE}", &base);
     let kinds = [
         "header_key",
@@ -646,6 +697,10 @@ fn secrets_never_leak_into_outputs_or_reports() {
         "oauth2_refused",
         "oauth1",
         "jwt",
+        "script_oauth1",
+        "script_oauth2",
+        "script_oauth2_refused",
+        "script_throws",
     ];
     let mut names = Vec::new();
     for kind in kinds {
@@ -677,11 +732,17 @@ fn secrets_never_leak_into_outputs_or_reports() {
         let out = p.sluice(&["run", name, "--format", "json"]);
         let text = text_of(&out);
         assert_eq!(out.status.code(), Some(1), "{name} should fail: {text}");
-        assert!(
-            text.contains("400") || text.contains("401"),
-            "{name}: the failure is reported: {text}"
-        );
-        if name.starts_with("write_") && name != "write_oauth2_refused" {
+        if name.ends_with("_throws") {
+            // The script's own message, its settings blanked.
+            assert!(text.contains("cannot sign with ***"), "{name}: {text}");
+        } else {
+            assert!(
+                text.contains("400") || text.contains("401"),
+                "{name}: the failure is reported: {text}"
+            );
+        }
+        let refused = name.ends_with("_refused") || name.ends_with("_throws");
+        if name.starts_with("write_") && !refused {
             // The quoted request reached the report, its credentials blanked.
             assert!(text.contains("rejected"), "{name}: {text}");
             assert!(text.contains("***"), "{name}: {text}");
@@ -711,6 +772,12 @@ fn secrets_never_leak_into_outputs_or_reports() {
     }
     let out = p.sluice(&["status"]);
     assert_no_secret("`status`", &text_of(&out));
-    // The tokens issued were really used (and so were candidates for a leak).
-    assert!(hub().with(tenant, |t| t.token_calls) >= 2);
+    // The tokens issued were really used (and so were candidates for a leak), the
+    // refresh token by the script too.
+    assert!(hub().with(tenant, |t| t.token_calls) >= 3);
+    assert!(
+        hub()
+            .with(tenant, |t| t.refresh_token.clone())
+            .is_some_and(|r| r.starts_with("S3CR3T-ROTATED-"))
+    );
 }

@@ -198,10 +198,17 @@ impl OAuth2Client {
             .await
             .map_err(|message| self.error(format!("token request failed: {message}")))?;
         if !(200..300).contains(&response.status) {
+            // What was sent may be quoted back: the basic credentials, a rotated
+            // refresh token.
+            let mut sent: Vec<&str> = headers
+                .iter()
+                .flat_map(|(_, v)| [v.as_str(), v.split_once(' ').map_or("", |(_, c)| c)])
+                .collect();
+            sent.extend(refresh.as_deref());
             return Err(self.error(format!(
                 "the token endpoint {place} answered {}{}",
                 response.status,
-                self.oauth_error(&response.body)
+                self.oauth_error(&response.body, &sent)
             )));
         }
         let Some(value) = response.body.get("access_token").and_then(Value::as_str) else {
@@ -228,8 +235,8 @@ impl OAuth2Client {
     }
 
     /// ` (invalid_grant: the description)` from an RFC 6749 §5.2 error answer, with
-    /// any credential of this block blanked out.
-    fn oauth_error(&self, body: &Value) -> String {
+    /// any credential of this block, and the credentials in `sent`, blanked out.
+    fn oauth_error(&self, body: &Value, sent: &[&str]) -> String {
         let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_string);
         let detail = match (text("error"), text("error_description")) {
             (Some(error), Some(description)) => format!(" ({error}: {description})"),
@@ -238,6 +245,7 @@ impl OAuth2Client {
         };
         let mut secrets = vec![self.client_secret.as_str(), self.client_id.as_str()];
         secrets.extend(self.refresh_token.as_deref());
+        secrets.extend(sent);
         super::redact(&detail, &secrets)
     }
 

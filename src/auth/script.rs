@@ -89,6 +89,9 @@ struct Shared {
     margin: chrono::Duration,
     /// Credential values never shown in errors (the settings' strings).
     secrets: Vec<String>,
+    /// Header values the script sent to token endpoints (`Basic …` and the part after
+    /// the scheme word): credentials it built, which an endpoint may quote back.
+    sent: Mutex<Vec<String>>,
 }
 
 impl ScriptSigner {
@@ -122,6 +125,7 @@ impl ScriptSigner {
             memory: Mutex::new(HashMap::new()),
             expiring: Mutex::new(HashSet::new()),
             stale: Mutex::new(HashSet::new()),
+            sent: Mutex::new(Vec::new()),
             http: context.http_client(name)?,
             clock: context.clock.clone(),
             nonces: context.nonces.clone(),
@@ -382,6 +386,9 @@ impl Shared {
     /// `message` with every credential of this block (settings, cached tokens) blanked.
     fn redact(&self, message: &str) -> String {
         let mut secrets: Vec<String> = self.secrets.clone();
+        if let Ok(sent) = self.sent.lock() {
+            secrets.extend(sent.iter().cloned());
+        }
         if let Ok(memory) = self.memory.lock() {
             for token in memory.values() {
                 secrets.push(token.value.clone());
@@ -462,6 +469,16 @@ impl Shared {
             .map_err(|e| script_error(format!("http_post: not a URL ({e})")))?;
         let headers: Vec<(String, String)> = pairs(Dynamic::from_map(headers))
             .ok_or_else(|| script_error("http_post: headers must be a map".to_string()))?;
+        if let Ok(mut sent) = self.sent.lock() {
+            for (_, value) in &headers {
+                let credential = value.split_once(' ').map(|(_, rest)| rest.trim());
+                for value in std::iter::once(value.as_str()).chain(credential) {
+                    if !sent.iter().any(|s| s == value) {
+                        sent.push(value.to_string());
+                    }
+                }
+            }
+        }
         let handle = tokio::runtime::Handle::try_current()
             .map_err(|_| script_error("http_post: no runtime to run the request on".into()))?;
         let response = handle

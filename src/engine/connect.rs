@@ -74,7 +74,7 @@ pub fn open_destination(
         )?)),
         Some(pipeline::Destination::Http(config)) => {
             let auth = authenticator(prepared, config.auth.as_deref(), cx)?;
-            let writer = HttpDestinationWriter::open(config, auth)
+            let writer = HttpDestinationWriter::open(config, auth, &prepared.pipeline.name)
                 .map_err(|e| format!("destination: {e}"))?;
             Ok(Box::new(writer))
         }

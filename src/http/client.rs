@@ -3,7 +3,13 @@
 //! 408, 429, 5xx, a timeout or a connection error, tried again after a backoff (or the
 //! platform's `Retry-After`). A 401 makes a token scheme refresh its token once. Any
 //! other 4xx is final: the error carries the status and an excerpt of the body.
+//!
+//! A request that is not safe to repeat (a create) can be sent with a check
+//! ([`Client::send_checked`]): when an attempt failed in a way the platform may
+//! nevertheless have applied (a timeout, a connection lost after sending, a 5xx), the
+//! check (a lookup) runs before the request is sent again.
 
+use std::convert::Infallible;
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -83,9 +89,31 @@ pub struct Client {
 enum Attempt {
     Done(Response),
     /// Worth another try, after the platform's wait if it named one.
-    Retry(HttpError, Option<Duration>),
+    Retry(HttpError, Option<Duration>, Reached),
     Unauthorized(HttpError),
     Final(HttpError),
+}
+
+/// Whether a failed attempt may have been applied by the platform all the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reached {
+    /// Certainly not: no connection was made, or the platform said it did not take it
+    /// (408, 429).
+    No,
+    /// Perhaps: the request was sent and no answer came (a timeout, a connection lost),
+    /// or the platform failed while handling it (5xx).
+    Maybe,
+}
+
+/// The check of a request sent without one: never called.
+type NoCheck = fn() -> std::future::Ready<Result<Option<Infallible>, HttpError>>;
+
+/// What a request sent with a check came to: the platform's answer, or what the check
+/// found after an attempt that may have been applied.
+#[derive(Debug)]
+pub enum Checked<T> {
+    Answered(Response),
+    Found(T),
 }
 
 impl Client {
@@ -119,11 +147,42 @@ impl Client {
         request: &OutgoingRequest,
         accept: &[u16],
     ) -> Result<Response, HttpError> {
+        let no_check: Option<NoCheck> = None;
+        match self.exchange(request, accept, no_check).await? {
+            Checked::Answered(response) => Ok(response),
+            Checked::Found(never) => match never {},
+        }
+    }
+
+    /// Like [`send`](Client::send), for a request that must not be applied twice
+    /// (a create): after an attempt that the platform may have applied although it
+    /// failed (a timeout, a connection lost after sending, a 5xx), `check` runs —
+    /// after the usual wait — before anything is sent again. What it finds
+    /// (`Some`) ends the request as [`Checked::Found`]; `None` means not applied, and
+    /// the request is sent again while attempts remain. A check that fails ends the
+    /// request with the attempt's error: sending again blindly could apply it twice.
+    /// The check also runs after the last attempt, so a write the platform took is
+    /// found rather than reported as failed.
+    pub async fn send_checked<T>(
+        &self,
+        request: &OutgoingRequest,
+        accept: &[u16],
+        check: impl AsyncFnMut() -> Result<Option<T>, HttpError>,
+    ) -> Result<Checked<T>, HttpError> {
+        self.exchange(request, accept, Some(check)).await
+    }
+
+    async fn exchange<T>(
+        &self,
+        request: &OutgoingRequest,
+        accept: &[u16],
+        mut check: Option<impl AsyncFnMut() -> Result<Option<T>, HttpError>>,
+    ) -> Result<Checked<T>, HttpError> {
         let mut attempt = 1;
         let mut refreshed = false;
         loop {
             match self.attempt(request, accept).await {
-                Attempt::Done(response) => return Ok(response),
+                Attempt::Done(response) => return Ok(Checked::Answered(response)),
                 Attempt::Final(error) => return Err(error),
                 Attempt::Unauthorized(error) => {
                     let retry = !refreshed && self.auth.as_ref().is_some_and(|a| a.invalidate());
@@ -132,11 +191,22 @@ impl Client {
                     }
                     refreshed = true;
                 }
-                Attempt::Retry(error, asked) => {
-                    if attempt >= self.retry.attempts {
-                        return Err(error);
+                Attempt::Retry(error, asked, reached) => {
+                    let last = attempt >= self.retry.attempts;
+                    match (reached, check.as_mut()) {
+                        (Reached::Maybe, Some(check)) => {
+                            // Give the platform the usual wait to finish what it
+                            // may have started, then look.
+                            tokio::time::sleep(self.retry.wait(attempt, asked)).await;
+                            match check().await {
+                                Ok(Some(found)) => return Ok(Checked::Found(found)),
+                                Ok(None) if !last => {}
+                                Ok(None) | Err(_) => return Err(error),
+                            }
+                        }
+                        _ if last => return Err(error),
+                        _ => tokio::time::sleep(self.retry.wait(attempt, asked)).await,
                     }
-                    tokio::time::sleep(self.retry.wait(attempt, asked)).await;
                     attempt += 1;
                 }
             }
@@ -176,7 +246,8 @@ impl Client {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = match response.bytes().await {
-            Ok(body) => body.to_vec(),
+            // One contiguous buffer: taken over, not copied.
+            Ok(body) => Vec::from(body),
             Err(e) => return self.transport(&described, &e),
         };
         drop(permit);
@@ -201,7 +272,12 @@ impl Client {
                     .get(reqwest::header::RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| parse_retry_after(v, SystemTime::now()));
-                Attempt::Retry(error, asked)
+                let reached = if matches!(status, 408 | 429) {
+                    Reached::No
+                } else {
+                    Reached::Maybe
+                };
+                Attempt::Retry(error, asked, reached)
             }
             _ => Attempt::Final(error),
         }
@@ -255,8 +331,10 @@ impl Client {
         };
         if error.is_builder() {
             Attempt::Final(error_out)
+        } else if error.is_connect() {
+            Attempt::Retry(error_out, None, Reached::No)
         } else {
-            Attempt::Retry(error_out, None)
+            Attempt::Retry(error_out, None, Reached::Maybe)
         }
     }
 

@@ -15,7 +15,7 @@ pub mod runtime;
 pub mod source;
 pub mod template;
 
-pub use client::{Client, ClientSettings, Response};
+pub use client::{Checked, Client, ClientSettings, Response};
 pub use destination::HttpDestinationWriter;
 pub use error::HttpError;
 pub use retry::RetryPolicy;

@@ -1,9 +1,12 @@
 //! `[source] type = "http"`: a listing read page by page. The whole listing is one unit
 //! for the engine: a page that still fails after the retries fails the unit, so the run
 //! neither propagates deletes nor moves its cursor. Records are handed over page by
-//! page; memory holds one page, however many there are.
+//! page; while the engine maps one page, the next is fetched and parsed on the HTTP
+//! runtime (every pagination style knows the next page from the current answer), so
+//! memory holds two pages at most, however many there are.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde_json::Value;
 use url::Url;
@@ -12,7 +15,7 @@ use super::client::{Client, ClientSettings, DEFAULT_TIMEOUT};
 use super::error::{HttpError, describe};
 use super::paginate::{Next, PageSeen, Pager};
 use super::retry::RetryPolicy;
-use super::runtime::block_on;
+use super::runtime::{block_on, runtime};
 use super::template::encode;
 use crate::auth::{Authenticator, OutgoingRequest, RequestBody};
 use crate::engine::identity::lookup;
@@ -23,7 +26,7 @@ use crate::pipeline::{HttpSource, ReadMethod};
 /// Reads an HTTP source.
 pub struct HttpSourceReader {
     config: HttpSource,
-    client: Client,
+    client: Arc<Client>,
     /// `body`, parsed.
     body: Option<Value>,
     /// The saved incremental cursor this run reads past.
@@ -59,7 +62,7 @@ impl HttpSourceReader {
         })?;
         Ok(HttpSourceReader {
             config: config.clone(),
-            client,
+            client: Arc::new(client),
             body,
             cursor: cursor.map(str::to_string),
         })
@@ -114,12 +117,17 @@ impl HttpSourceReader {
         request
     }
 
-    /// Fetches one page: its body and `Link` header.
-    fn page(&self, url: Url) -> Result<(Value, Option<String>), HttpError> {
+    /// Starts fetching one page on the HTTP runtime: its body (parsed there) and
+    /// `Link` header come from [`Prefetch::wait`].
+    fn page(&self, url: Url) -> Result<Prefetch, HttpError> {
         let request = self.request(url);
-        let response = block_on(self.client.send(&request, &[]))??;
-        let link = response.header("link").map(str::to_string);
-        Ok((response.json()?, link))
+        let client = Arc::clone(&self.client);
+        let task = runtime()?.spawn(async move {
+            let response = client.send(&request, &[]).await?;
+            let link = response.header("link").map(str::to_string);
+            Ok((response.json()?, link))
+        });
+        Ok(Prefetch(task))
     }
 
     /// Fetches one full record by id with the `fetch` URL (`{id}` filled), as webhook
@@ -221,9 +229,10 @@ impl Source for HttpSourceReader {
             self.base_url(),
         );
         let mut url = pager.first();
+        let mut fetching = self.page(url.clone());
         loop {
             let described = describe(self.method(), &url);
-            let (mut body, link) = match self.page(url) {
+            let (mut body, link) = match fetching.and_then(Prefetch::wait) {
                 Ok(page) => page,
                 Err(e) => {
                     sink(Item::UnitFailed {
@@ -253,6 +262,11 @@ impl Source for HttpSourceReader {
                 }
             };
             drop(body);
+            // The next page is on its way while this one's records are processed.
+            fetching = match &next {
+                Next::Page(next) => self.page(next.clone()),
+                _ => Err(HttpError::Request("no next page".into())),
+            };
             for record in records {
                 if sink(Item::Record(record)) == Flow::Stop {
                     return;
@@ -269,6 +283,28 @@ impl Source for HttpSourceReader {
                 }
             };
         }
+    }
+}
+
+/// A page being fetched on the HTTP runtime; dropped unfinished (the engine stopped
+/// reading), the request is abandoned.
+struct Prefetch(tokio::task::JoinHandle<Result<(Value, Option<String>), HttpError>>);
+
+impl Prefetch {
+    /// The page's body and `Link` header, once they arrived.
+    fn wait(mut self) -> Result<(Value, Option<String>), HttpError> {
+        match block_on(&mut self.0)? {
+            Ok(page) => page,
+            Err(e) => Err(HttpError::Runtime(format!(
+                "the page request stopped unexpectedly ({e})"
+            ))),
+        }
+    }
+}
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::secret::Secret;
 use super::source::FileFormat;
 use super::template::{HttpUrl, Template};
-use super::types::{Duration, RateLimit};
+use super::types::{Duration, HeaderName, RateLimit};
 
 /// A destination, tagged on `type`.
 #[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
@@ -103,6 +103,11 @@ pub struct Endpoint {
     pub wrap: Option<String>,
     /// Where the destination id sits in the response (`id`, `0.id`, `data.id`).
     pub id: Option<String>,
+    /// Sends an idempotency key in this header (`"Idempotency-Key"`) with every
+    /// request to this endpoint: the same key for the same write of the same record
+    /// (pipeline, source id, what is sent), also when it is retried by a later run, so a
+    /// platform that honours the header applies a repeated request once.
+    pub idempotency_key: Option<HeaderName>,
 }
 
 /// Methods a destination writes (or looks up) with.
@@ -135,6 +140,9 @@ pub struct Batch {
     pub wrap: Option<String>,
     /// Where the list of destination ids sits in the response, in request order.
     pub ids: Option<String>,
+    /// Sends an idempotency key in this header with every batch request: one key for
+    /// the same records written the same way (see the endpoints' `idempotency_key`).
+    pub idempotency_key: Option<HeaderName>,
 }
 
 fn post() -> WriteMethod {

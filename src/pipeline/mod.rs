@@ -51,5 +51,5 @@ pub use two_way::{
     FileSide, HttpSide, HttpSideWrite, Side, SideWriteMethod, TwoWay, TwoWaySpec, User, UserToken,
     Users,
 };
-pub use types::{CronSchedule, Duration, Fraction, RateLimit, TimeZone, Timestamp};
+pub use types::{CronSchedule, Duration, Fraction, HeaderName, RateLimit, TimeZone, Timestamp};
 pub use vars::VarValue;

@@ -403,6 +403,47 @@ impl JsonSchema for Fraction {
     }
 }
 
+/// The name of an HTTP header (an RFC 9110 token: letters, digits and
+/// ``!#$%&'*+-.^_`|~``), such as `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderName(String);
+
+impl HeaderName {
+    /// The name, if `text` is a valid header name.
+    pub fn parse(text: &str) -> Result<HeaderName, String> {
+        let valid = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+        if text.is_empty() || !text.chars().all(valid) {
+            return Err(format!(
+                "expected a header name such as \"Idempotency-Key\", found {text:?}"
+            ));
+        }
+        Ok(HeaderName(text.to_string()))
+    }
+
+    /// The name as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for HeaderName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<HeaderName, D::Error> {
+        from_text(d, "a header name", HeaderName::parse)
+    }
+}
+
+impl JsonSchema for HeaderName {
+    fn schema_name() -> Cow<'static, str> {
+        "HeaderName".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        string_schema(
+            "an HTTP header name, such as `Idempotency-Key`",
+            Some(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -487,5 +528,16 @@ mod tests {
         assert!(RateLimit::parse("0/s").is_err());
         assert!(RateLimit::parse("10 per second").is_err());
         assert!(RateLimit::parse("10/fortnight").is_err());
+    }
+
+    #[test]
+    fn header_names_are_tokens() {
+        assert_eq!(
+            HeaderName::parse("Idempotency-Key").map(|h| h.as_str().to_string()),
+            Ok("Idempotency-Key".to_string())
+        );
+        assert!(HeaderName::parse("").is_err());
+        assert!(HeaderName::parse("Idempotency Key").is_err());
+        assert!(HeaderName::parse("Key:").is_err());
     }
 }

@@ -13,9 +13,9 @@
 //! timeout after applying the write), and `/echo` answers 400 with the request's
 //! headers, query and body.
 //!
-//! A create of an e-mail already in the store is applied as an update of that contact
-//! (an idempotency view by e-mail) and counted in `repeated_creates`, so a retried
-//! create after a timeout never makes a second contact.
+//! Creates are not idempotent: a create of an e-mail already in the store makes a
+//! second contact (counted in `repeated_creates`), so a create retried blindly after a
+//! timeout shows as a duplicate.
 
 #![allow(dead_code)]
 
@@ -90,6 +90,10 @@ pub struct Tenant {
     pub token_ttl: u64,
     /// Issued tokens are `{token_prefix}{n}`.
     pub token_prefix: String,
+    /// The refresh token the token endpoint takes (`grant_type=refresh_token`); each
+    /// refresh answers with a new one, `{refresh_prefix}{n}`, which replaces it.
+    pub refresh_token: Option<String>,
+    pub refresh_prefix: String,
     /// After this many contact requests accepted with a token, the next one is answered
     /// 401 and that token revoked (once).
     pub revoke_after: Option<u32>,
@@ -103,7 +107,7 @@ pub struct Tenant {
     pub write_requests: u64,
     /// Failures injected, by kind (`500`, `429`, `hang`).
     pub injected: BTreeMap<&'static str, u32>,
-    /// Creates of an e-mail already stored (applied as updates).
+    /// Creates of an e-mail already stored (each made a duplicate contact).
     pub repeated_creates: u32,
     /// Writes applied, in order.
     pub applied: Vec<Applied>,
@@ -541,18 +545,31 @@ fn token(t: &mut Tenant, request: &Request) -> Response {
         return json_response(401, json!({"error": "invalid_client"}));
     }
     let form = request.form();
-    if !form
-        .iter()
-        .any(|(n, v)| n == "grant_type" && v == "client_credentials")
-    {
-        return json_response(400, json!({"error": "unsupported_grant_type"}));
-    }
+    let field = |name: &str| {
+        form.iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let rotated = match field("grant_type") {
+        Some("client_credentials") => None,
+        Some("refresh_token") => {
+            if t.refresh_token.is_none() || field("refresh_token") != t.refresh_token.as_deref() {
+                return json_response(400, json!({"error": "invalid_grant"}));
+            }
+            let next = format!("{}{}", t.refresh_prefix, t.token_calls);
+            t.refresh_token = Some(next.clone());
+            Some(next)
+        }
+        _ => return json_response(400, json!({"error": "unsupported_grant_type"})),
+    };
     let value = format!("{}{}", t.token_prefix, t.token_calls);
     t.tokens.insert(value.clone());
-    json_response(
-        200,
-        json!({"access_token": value, "token_type": "bearer", "expires_in": t.token_ttl}),
-    )
+    let mut answer =
+        json!({"access_token": value, "token_type": "bearer", "expires_in": t.token_ttl});
+    if let Some(rotated) = rotated {
+        answer["refresh_token"] = json!(rotated);
+    }
+    json_response(200, answer)
 }
 
 /// Pages from 1 (`per_page`, default 10); `updated_since` keeps later profiles only.
@@ -609,25 +626,14 @@ fn contacts(t: &mut Tenant, request: &Request) -> Response {
             if email.is_empty() {
                 return json_response(422, json!({"error": "email is required"}));
             }
-            let existing = t
-                .contacts
-                .iter()
-                .find(|(_, c)| c["email"] == json!(email))
-                .map(|(id, _)| id.clone());
-            let (kind, id) = match existing {
-                Some(id) => {
-                    t.repeated_creates += 1;
-                    ("update", id)
-                }
-                None => {
-                    let id = format!("c{}", t.next_id);
-                    t.next_id += 1;
-                    ("create", id)
-                }
-            };
+            if t.contacts.values().any(|c| c["email"] == json!(email)) {
+                t.repeated_creates += 1;
+            }
+            let id = format!("c{}", t.next_id);
+            t.next_id += 1;
             t.contacts.insert(id.clone(), contact);
             t.applied.push(Applied {
-                kind,
+                kind: "create",
                 id: id.clone(),
                 email,
             });

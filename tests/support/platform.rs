@@ -5,7 +5,9 @@
 //! Per tenant it serves a list of source records in every pagination style, keeps a
 //! store of destination records (create, update, lookup, delete, batch), checks an
 //! auth header when told to, injects failures (a status, a `Retry-After`, a body) on
-//! request, counts requests in flight and records every request it receives.
+//! request, can apply a create and then leave it unanswered (hang past the client's
+//! timeout, or drop the connection), honours an idempotency header when told to, counts
+//! requests in flight and records every request it receives.
 
 #![allow(dead_code)]
 
@@ -50,6 +52,15 @@ pub struct Fault {
     pub times: u32,
 }
 
+/// How a create that was applied goes unanswered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// The answer comes three seconds later, after the client gave up.
+    Hang,
+    /// The connection is dropped without an answer.
+    Close,
+}
+
 /// A tenant's state.
 #[derive(Debug, Default)]
 pub struct Tenant {
@@ -72,6 +83,16 @@ pub struct Tenant {
     pub stall: u32,
     pub in_flight: u32,
     pub max_in_flight: u32,
+    /// The next creates (`POST /people`), one entry each, are applied and then left
+    /// unanswered this way.
+    pub cut_creates: VecDeque<Cut>,
+    /// Creates carrying this header (lower case) are idempotent: a key seen before
+    /// gets the first answer again and nothing is applied.
+    pub idempotency: Option<String>,
+    /// First answers by idempotency key.
+    pub answered: HashMap<String, (u16, Value)>,
+    /// Creates answered again from `answered`.
+    pub replayed: u32,
 }
 
 struct Shared {
@@ -211,12 +232,30 @@ async fn handle(
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    let mut tenants = shared.tenants.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(t) = tenants.get_mut(&tenant) else {
-        return (StatusCode::NOT_FOUND, "no such tenant").into_response();
+    let (response, cut) = {
+        let mut tenants = shared.tenants.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(t) = tenants.get_mut(&tenant) else {
+            return (StatusCode::NOT_FOUND, "no such tenant").into_response();
+        };
+        t.in_flight -= 1;
+        let response = answer(t, &logged);
+        let cut = if logged.method == "POST" && logged.path == "/people" {
+            t.cut_creates.pop_front()
+        } else {
+            None
+        };
+        (response, cut)
     };
-    t.in_flight -= 1;
-    answer(t, &logged)
+    match cut {
+        None => response,
+        Some(Cut::Hang) => {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            response
+        }
+        // Unwinding ends the connection's task: the client sees it closed, with no
+        // answer (and no panic message is printed).
+        Some(Cut::Close) => std::panic::resume_unwind(Box::new("connection dropped")),
+    }
 }
 
 fn json_response(status: u16, value: Value) -> Response {
@@ -363,7 +402,22 @@ fn answer(t: &mut Tenant, request: &Logged) -> Response {
                 .get("contact")
                 .cloned()
                 .unwrap_or(request.body.clone());
-            create(t, record)
+            let key = t
+                .idempotency
+                .as_ref()
+                .and_then(|name| request.headers.get(name))
+                .cloned();
+            if let Some(key) = &key
+                && let Some((status, body)) = t.answered.get(key).cloned()
+            {
+                t.replayed += 1;
+                return json_response(status, body);
+            }
+            let (status, body) = create(t, record);
+            if let Some(key) = key {
+                t.answered.insert(key, (status, body.clone()));
+            }
+            json_response(status, body)
         }
         ("POST", "/people/batch") => {
             let list = request.body["records"]
@@ -411,11 +465,12 @@ fn answer(t: &mut Tenant, request: &Logged) -> Response {
     }
 }
 
-fn create(t: &mut Tenant, record: Value) -> Response {
+/// A create's status and answer.
+fn create(t: &mut Tenant, record: Value) -> (u16, Value) {
     if let Some(email) = record["email"].as_str()
         && t.reject_emails.iter().any(|e| e == email)
     {
-        return json_response(
+        return (
             422,
             json!({"errors": {"email": format!("{email} is not accepted here")}}),
         );
@@ -423,5 +478,5 @@ fn create(t: &mut Tenant, record: Value) -> Response {
     let id = format!("p{}", t.next_id);
     t.next_id += 1;
     t.store.insert(id.clone(), record);
-    json_response(201, json!({"data": {"id": id}}))
+    (201, json!({"data": {"id": id}}))
 }

@@ -1,0 +1,63 @@
+#!/bin/sh
+# sluice against dlt on the same job: 100,000 records (RECORDS) from a paginated API
+# on 127.0.0.1 (1,000 a page), through the same three-field mapping, into a local
+# NDJSON / JSONL file. Each tool runs RUNS times, alternating, each time from scratch
+# (no sluice state, no dlt pipeline folder); /usr/bin/time -v measures each run.
+#
+#   python3 -m venv /tmp/dlt-venv && /tmp/dlt-venv/bin/pip install dlt
+#   PYTHON=/tmp/dlt-venv/bin/python benches/dlt/run.sh
+#
+# Not part of CI. The source API is `examples/http_sync.rs --serve 127.0.0.1:8765`;
+# the sluice pipeline (pipelines/api_to_file.toml) names that port.
+set -eu
+cd "$(dirname "$0")/../.."
+RECORDS=${RECORDS:-100000}
+RUNS=${RUNS:-3}
+PYTHON=${PYTHON:-python3}
+WORK=${WORK:-/tmp/sluice-dlt}
+TARGET=${CARGO_TARGET_DIR:-target}
+SLUICE=${SLUICE:-$TARGET/release/sluice}          # another build to compare: SLUICE=… BUILD=0
+SERVER_BIN=${SERVER_BIN:-$TARGET/release/examples/http_sync}
+
+if [ "${BUILD:-1}" = 1 ]; then
+    cargo build --release --quiet --bin sluice --example http_sync
+fi
+mkdir -p "$WORK"
+"$SERVER_BIN" --serve 127.0.0.1:8765 "$RECORDS" > "$WORK/server.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null' EXIT INT TERM
+until grep -q serving "$WORK/server.log" 2>/dev/null; do
+    if ! kill -0 "$SERVER" 2>/dev/null; then
+        cat "$WORK/server.log" >&2   # port 8765 taken?
+        exit 1
+    fi
+    sleep 0.1
+done
+
+# `Elapsed (wall clock)` as seconds, user + system CPU seconds, peak memory in MB.
+summary() {
+    awk -F': ' '
+        /Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; wall = s }
+        /User time/ { cpu += $2 } /System time/ { cpu += $2 }
+        /Maximum resident/ { rss = $2 / 1024 }
+        END { printf "%.2f s wall, %.2f s CPU, %.0f MB peak", wall, cpu, rss }' "$1"
+}
+
+echo "load before: $(uptime)"
+i=1
+while [ "$i" -le "$RUNS" ]; do
+    rm -rf "$WORK/state.redb" benches/dlt/pipelines/out
+    /usr/bin/time -v "$SLUICE" --pipelines benches/dlt/pipelines \
+        --state "$WORK/state.redb" run api_to_file --format json \
+        > "$WORK/sluice-$i.json" 2> "$WORK/sluice-$i.time"
+    lines=$(wc -l < benches/dlt/pipelines/out/records.ndjson)
+    echo "sluice run $i: $(summary "$WORK/sluice-$i.time"); $lines records written"
+
+    rm -rf "$WORK/dlt"
+    /usr/bin/time -v "$PYTHON" benches/dlt/rest_api_to_file.py http://127.0.0.1:8765 "$WORK/dlt" \
+        > "$WORK/dlt-$i.out" 2> "$WORK/dlt-$i.time"
+    lines=$(find "$WORK/dlt/data" -path '*records*' -name '*.jsonl' -exec cat {} + | wc -l)
+    echo "dlt    run $i: $(summary "$WORK/dlt-$i.time"); $lines records written"
+    i=$((i + 1))
+done
+echo "load after: $(uptime)"
