@@ -31,7 +31,7 @@ use redb::{
 
 use error::Fail;
 pub use error::StateError;
-pub use inbox::{InboxEvent, Received};
+pub use inbox::{InboxEvent, Incoming, Received};
 pub use model::{Commit, FailedRecord, PipelineState, RecordState, RunTicket};
 pub use reader::StateReader;
 use tables::{
