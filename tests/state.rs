@@ -307,11 +307,11 @@ fn a_webhook_batch_is_stored_but_leaves_the_schedule_clock_alone() {
     let mut hooked = report(&batch, "p", RunStatus::Succeeded, false);
     hooked.trigger = Trigger::Webhook;
     state.finish_run(&hooked, 10).expect("finishes");
-    assert_eq!(state.report(&batch.run_id).expect("reads"), Some(hooked.clone()));
     assert_eq!(
-        state.history("p", 10).expect("reads"),
-        vec![hooked, failed]
+        state.report(&batch.run_id).expect("reads"),
+        Some(hooked.clone())
     );
+    assert_eq!(state.history("p", 10).expect("reads"), vec![hooked, failed]);
     // `every` still counts from the scheduled run's end, `after` still sees it failed,
     // also after a restart (the daemon's planner starts from this state)
     assert_eq!(state.pipeline("p").expect("reads"), before);

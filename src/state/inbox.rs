@@ -148,20 +148,24 @@ impl State {
         })
     }
 
-    /// Removes applied events from `pipeline`'s inbox, and forgets delivery keys no
-    /// longer remembered at `now`.
-    pub fn inbox_done(
-        &self,
-        pipeline: &str,
-        seqs: &[u64],
-        now: DateTime<Utc>,
-    ) -> Result<(), StateError> {
-        let now = now.timestamp_millis();
+    /// Removes applied events from `pipeline`'s inbox.
+    pub fn inbox_done(&self, pipeline: &str, seqs: &[u64]) -> Result<(), StateError> {
         self.write(|txn| {
             let mut inbox = txn.open_table(INBOX)?;
             for seq in seqs {
                 inbox.remove((pipeline, *seq))?;
             }
+            Ok(())
+        })
+    }
+
+    /// Forgets `pipeline`'s delivery keys no longer remembered at `now`. This reads
+    /// every key of the pipeline (a day of delivery ids), so the daemon calls it now and
+    /// then, not after every batch; a key past its time is not a repeat in the meantime
+    /// anyway.
+    pub fn forget_deliveries(&self, pipeline: &str, now: DateTime<Utc>) -> Result<(), StateError> {
+        let now = now.timestamp_millis();
+        self.write(|txn| {
             let mut deliveries = txn.open_table(DELIVERIES)?;
             let mut expired = Vec::new();
             for entry in deliveries.range((pipeline, "")..)? {
@@ -215,9 +219,7 @@ mod tests {
         let seqs: Vec<u64> = events.iter().map(|(seq, _)| *seq).collect();
         assert_eq!(seqs, [1, 2, 3]);
         assert_eq!(events[1].1, event(2));
-        state
-            .inbox_done("p", &[1, 2], event(0).received_at)
-            .expect("done");
+        state.inbox_done("p", &[1, 2]).expect("done");
         let left: Vec<u64> = state
             .inbox("p", 10)
             .expect("inbox")
@@ -246,7 +248,9 @@ mod tests {
             key: key.to_string(),
             remember_until: until,
         };
-        state.receive("p", &event(0), "id:old", until).expect("stored");
+        state
+            .receive("p", &event(0), "id:old", until)
+            .expect("stored");
         let got = state
             .receive_all(&[
                 call("p", 1, "id:a"),
@@ -258,7 +262,12 @@ mod tests {
             .expect("stored");
         use Received::{Duplicate, Stored};
         assert_eq!(got, [Stored(2), Stored(1), Duplicate, Duplicate, Stored(3)]);
-        let p: Vec<InboxEvent> = state.inbox("p", 10).expect("inbox").into_iter().map(|e| e.1).collect();
+        let p: Vec<InboxEvent> = state
+            .inbox("p", 10)
+            .expect("inbox")
+            .into_iter()
+            .map(|e| e.1)
+            .collect();
         assert_eq!(p, [event(0), event(1), event(5)]);
         assert_eq!(state.inbox("q", 10).expect("inbox").len(), 1);
         assert!(state.receive_all(&[]).expect("nothing").is_empty());
@@ -281,10 +290,11 @@ mod tests {
             .receive("p", &late, "id:d-1", until + chrono::Duration::minutes(10))
             .expect("stored");
         assert_eq!(got, Received::Stored(2));
-        // Expired keys are forgotten when events are done.
+        // Expired keys are forgotten.
+        state.inbox_done("p", &[1, 2]).expect("done");
         state
-            .inbox_done("p", &[1, 2], until + chrono::Duration::days(1))
-            .expect("done");
+            .forget_deliveries("p", until + chrono::Duration::days(1))
+            .expect("forgotten");
         let got = state.receive("p", &first, "id:d-1", until).expect("stored");
         assert_eq!(got, Received::Stored(3));
     }
