@@ -3,13 +3,11 @@
 //! want it, `GET /pipelines/{name}/runs` lists stored reports and `GET /metrics` is
 //! Prometheus text.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+mod support;
+
 use std::time::{Duration, Instant};
 
-/// The longest any condition is waited for.
-const PATIENCE: Duration = Duration::from_secs(20);
+use support::daemon::{Daemon, PATIENCE, request};
 const TOKEN: &str = "api-token-for-tests";
 
 const PEOPLE: &str = r#"
@@ -29,36 +27,12 @@ path = "out/people.ndjson"
 inline = "id = id"
 "#;
 
-struct Daemon(Child);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
-
 /// One request; the status code and the body text.
 fn http(addr: &str, method: &str, path: &str, token: Option<&str>) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).expect("the daemon accepts");
-    stream.set_read_timeout(Some(PATIENCE)).expect("timeout");
-    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Length: 0\r\nConnection: close\r\n\r\n"
-    )
-    .expect("request sent");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("a response");
-    let (head, body) = response.split_once("\r\n\r\n").expect("head and body");
-    let code = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .expect("a status code");
-    (code, body.to_string())
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("Authorization", a.as_str())).collect();
+    let answer = request(addr, method, path, &headers, b"").expect("an answer");
+    (answer.code, answer.body)
 }
 
 #[test]
@@ -68,23 +42,8 @@ fn health_runs_metrics_and_the_bearer_token() {
     std::fs::create_dir_all(pipelines.join("data")).expect("folders");
     std::fs::write(pipelines.join("data/people.ndjson"), "{\"id\": 1}\n").expect("data");
     std::fs::write(pipelines.join("people.toml"), PEOPLE).expect("written");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
-        .current_dir(dir.path())
-        .env_remove("SLUICE_STATE")
-        .env_remove("SLUICE_PIPELINES")
-        .env("SLUICE_API_TOKEN", TOKEN)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("sluice serve starts");
-    let stderr = child.stderr.take().expect("stderr");
-    let _daemon = Daemon(child);
-    let mut lines = BufReader::new(stderr).lines().map_while(Result::ok);
-    let addr = lines
-        .find_map(|l| l.split("listening on http://").nth(1).map(str::to_string))
-        .expect("an address");
-    std::thread::spawn(move || lines.for_each(drop));
+    let daemon = Daemon::start_with(dir.path(), &[("SLUICE_API_TOKEN", TOKEN)]);
+    let addr = daemon.addr.clone();
 
     assert_eq!(http(&addr, "GET", "/health", None).0, 200);
     assert_eq!(http(&addr, "GET", "/status", None).0, 401);

@@ -2,9 +2,8 @@
 //! a small receiver on loopback: `on = "any"` reports a successful run, `on = "error"`
 //! a run that could not run, and a receiver that fails once is tried again.
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+mod support;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -13,9 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use serde_json::Value;
-
-/// The longest any condition is waited for.
-const PATIENCE: Duration = Duration::from_secs(20);
+use support::daemon::{Daemon, PATIENCE};
 
 fn pipeline(on: &str, url: &str, out: &str) -> String {
     format!(
@@ -84,40 +81,6 @@ async fn take(State(inbox): State<Arc<Mutex<Inbox>>>, Json(report): Json<Value>)
     }
     inbox.reports.push(report);
     StatusCode::NO_CONTENT
-}
-
-struct Daemon(Child);
-
-impl Daemon {
-    fn start(dir: &Path) -> Daemon {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
-            .current_dir(dir)
-            .env_remove("SLUICE_STATE")
-            .env_remove("SLUICE_PIPELINES")
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("sluice serve starts");
-        // Drain the log so the daemon never blocks on a full pipe.
-        if let Some(stderr) = child.stderr.take() {
-            std::thread::spawn(move || {
-                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                    eprintln!("{line}");
-                }
-            });
-        }
-        Daemon(child)
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
 }
 
 #[test]

@@ -3,17 +3,10 @@
 //! version serving and is reported in the log and in `GET /status`; a new file is
 //! picked up; a deleted file's pipeline is no longer served.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+mod support;
 
 use serde_json::Value;
-
-/// The longest any condition is waited for.
-const PATIENCE: Duration = Duration::from_secs(20);
+use support::daemon::Daemon;
 
 fn pipeline(every: &str, out: &str) -> String {
     format!(
@@ -34,118 +27,6 @@ path = "out/{out}.ndjson"
 inline = "id = id"
 "#
     )
-}
-
-struct Daemon {
-    child: Child,
-    addr: String,
-    lines: mpsc::Receiver<String>,
-    log: Vec<String>,
-}
-
-impl Daemon {
-    fn start(dir: &Path) -> Daemon {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
-            .current_dir(dir)
-            .env_remove("SLUICE_STATE")
-            .env_remove("SLUICE_PIPELINES")
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("sluice serve starts");
-        let stderr = child.stderr.take().expect("stderr");
-        let (send, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if send.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut daemon = Daemon {
-            child,
-            addr: String::new(),
-            lines,
-            log: Vec::new(),
-        };
-        let line = daemon.wait_for_line("listening on http://");
-        daemon.addr = line
-            .split("http://")
-            .nth(1)
-            .expect("an address")
-            .trim()
-            .to_string();
-        daemon
-    }
-
-    fn wait_for_line(&mut self, text: &str) -> String {
-        let deadline = Instant::now() + PATIENCE;
-        if let Some(line) = self.log.iter().find(|l| l.contains(text)) {
-            return line.clone();
-        }
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.log.push(line.clone());
-                    if line.contains(text) {
-                        return line;
-                    }
-                }
-                Err(_) => panic!(
-                    "no log line with {text:?}; the log:\n{}",
-                    self.log.join("\n")
-                ),
-            }
-        }
-    }
-
-    fn http(&self, method: &str, path: &str) -> (u16, Value) {
-        let mut stream = TcpStream::connect(&self.addr).expect("the daemon accepts");
-        stream.set_read_timeout(Some(PATIENCE)).expect("timeout");
-        write!(
-            stream,
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            self.addr
-        )
-        .expect("request sent");
-        let mut response = String::new();
-        stream.read_to_string(&mut response).expect("a response");
-        let (head, body) = response.split_once("\r\n\r\n").expect("head and body");
-        let code = head
-            .split_whitespace()
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .expect("a status code");
-        (code, serde_json::from_str(body).unwrap_or(Value::Null))
-    }
-
-    /// Polls `GET /status` until `check` holds; the last status.
-    fn wait_for_status(&self, what: &str, check: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let (code, status) = self.http("GET", "/status");
-            assert_eq!(code, 200);
-            if check(&status) {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}: {status:#}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
 }
 
 /// The pipeline `name` in a status body.
@@ -192,8 +73,8 @@ fn edits_new_files_and_deletions_are_served_without_a_restart() {
     assert!(errors.contains("people.toml"), "{errors}");
     daemon.wait_for_line("previous version kept");
     // The old version still runs.
-    let (code, body) = daemon.http("POST", "/pipelines/people/run");
-    assert_eq!(code, 202, "{body}");
+    let answer = daemon.http("POST", "/pipelines/people/run");
+    assert_eq!(answer.code, 202, "{}", answer.body);
     daemon.wait_for_status("the manual run", |s| {
         entry(s, "people").is_some_and(|p| p["runs"] == 2 && p["running_since"].is_null())
     });
@@ -212,6 +93,5 @@ fn edits_new_files_and_deletions_are_served_without_a_restart() {
     daemon.wait_for_status("the deletion", |s| {
         entry(s, "more").is_none() && entry(s, "people").is_some()
     });
-    let (code, _) = daemon.http("POST", "/pipelines/more/run");
-    assert_eq!(code, 404);
+    assert_eq!(daemon.http("POST", "/pipelines/more/run").code, 404);
 }

@@ -4,17 +4,14 @@
 //! 429 and the wait, unknown pipelines are 404, and SIGTERM stops it cleanly, letting a
 //! run that is going on finish first.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+mod support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
-/// The longest any condition is waited for.
-const PATIENCE: Duration = Duration::from_secs(10);
+use serde_json::{Value, json};
+use support::daemon::{Daemon, PATIENCE, sluice};
 
 const PEOPLE: &str = r#"
 [schedule]
@@ -79,170 +76,36 @@ fn time(value: &Value) -> chrono::DateTime<chrono::FixedOffset> {
         .unwrap_or_else(|e| panic!("{value} is not a time: {e}"))
 }
 
-fn sluice(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sluice"));
-    command
-        .current_dir(dir)
-        .env_remove("SLUICE_STATE")
-        .env_remove("SLUICE_PIPELINES")
-        .env_remove("SLUICE_URL")
-        .env_remove("SLUICE_LISTEN");
-    command
-}
-
-/// The daemon; killed if a test fails before it was stopped.
-struct Daemon {
-    child: Child,
-    addr: String,
-    lines: mpsc::Receiver<String>,
-    log: Vec<String>,
-}
-
-impl Daemon {
-    fn start(dir: &Path) -> Daemon {
-        let mut child = sluice(dir)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("sluice serve starts");
-        let stderr = child.stderr.take().expect("stderr");
-        let (send, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if send.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut daemon = Daemon {
-            child,
-            addr: String::new(),
-            lines,
-            log: Vec::new(),
+/// A source that answers its one request only when told to: its URL, a receiver that
+/// hears when the request came (the run is reading its source), and a sender that
+/// releases the answer, `records` as a JSON list.
+fn held_source(records: Value) -> (String, mpsc::Receiver<()>, mpsc::Sender<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a port on 127.0.0.1");
+    let addr = listener.local_addr().expect("an address");
+    let (asked, heard) = mpsc::channel();
+    let (release, released) = mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        let Ok((mut stream, _)) = listener.accept() else {
+            return;
         };
-        let line = daemon.wait_for_line("listening on http://");
-        daemon.addr = line
-            .split("http://")
-            .nth(1)
-            .expect("an address")
-            .trim()
-            .to_string();
-        daemon
-    }
-
-    /// Waits for a log line containing `text`; it is returned.
-    fn wait_for_line(&mut self, text: &str) -> String {
-        self.wait_for_line_within(text, PATIENCE)
-    }
-
-    /// Waits up to `patience` for a log line containing `text`; it is returned.
-    fn wait_for_line_within(&mut self, text: &str, patience: Duration) -> String {
-        let deadline = Instant::now() + patience;
-        if let Some(line) = self.log.iter().find(|l| l.contains(text)) {
-            return line.clone();
+        let mut reader = BufReader::new(stream.try_clone().expect("a second handle"));
+        let mut line = String::new();
+        // The request head; a GET has no body.
+        while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+            line.clear();
         }
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.log.push(line.clone());
-                    if line.contains(text) {
-                        return line;
-                    }
-                }
-                Err(_) => panic!(
-                    "no log line with {text:?}; the log:\n{}",
-                    self.log.join("\n")
-                ),
-            }
+        let _ = asked.send(());
+        if released.recv().is_err() {
+            return;
         }
-    }
-
-    /// One request; the status code, the raw headers and the JSON body.
-    fn http(&self, method: &str, path: &str) -> (u16, String, Value) {
-        let mut stream = TcpStream::connect(&self.addr).expect("the daemon accepts");
-        stream.set_read_timeout(Some(PATIENCE)).expect("timeout");
-        write!(
+        let body = records.to_string();
+        let _ = write!(
             stream,
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            self.addr
-        )
-        .expect("request sent");
-        let mut response = String::new();
-        stream.read_to_string(&mut response).expect("a response");
-        let (head, body) = response.split_once("\r\n\r\n").expect("head and body");
-        let code = head
-            .split_whitespace()
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .expect("a status code");
-        let body = serde_json::from_str(body).unwrap_or(Value::Null);
-        (code, head.to_ascii_lowercase(), body)
-    }
-
-    /// The status of one pipeline.
-    fn status(&self, name: &str) -> Value {
-        let (code, _, body) = self.http("GET", "/status");
-        assert_eq!(code, 200, "{body}");
-        body["pipelines"]
-            .as_array()
-            .expect("pipelines")
-            .iter()
-            .find(|p| p["name"] == name)
-            .cloned()
-            .unwrap_or_else(|| panic!("no `{name}` in {body:#}"))
-    }
-
-    /// Polls `GET /status` until `name` has finished `runs` runs and is idle.
-    fn wait_for_runs(&self, name: &str, runs: u64) -> Value {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let status = self.status(name);
-            let idle = status["running_since"].is_null() && status["queued"].is_null();
-            if status["runs"].as_u64() >= Some(runs) && idle {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "`{name}` did not reach {runs} runs: {status:#}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Daemon {
-    /// Sends SIGTERM (`Child::kill` would be SIGKILL).
-    fn terminate(&self) {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill runs");
-        assert!(sent.success());
-    }
-
-    /// Waits for the daemon to exit; its exit code.
-    fn wait_for_exit(&mut self) -> Option<i32> {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("waitable") {
-                return status.code();
-            }
-            assert!(Instant::now() < deadline, "the daemon did not stop");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+    });
+    (format!("http://{addr}/people"), heard, release)
 }
 
 #[test]
@@ -277,9 +140,9 @@ fn serve_runs_on_schedule_takes_triggers_and_stops_on_sigterm() {
     daemon.wait_for_line("people: run people-1 succeeded (schedule)");
 
     // A manual run over HTTP.
-    let (code, _, body) = daemon.http("POST", "/pipelines/people/run");
-    assert_eq!(code, 202, "{body}");
-    assert_eq!(body["pipeline"], "people");
+    let answer = daemon.http("POST", "/pipelines/people/run");
+    assert_eq!(answer.code, 202, "{}", answer.body);
+    assert_eq!(answer.json()["pipeline"], "people");
     daemon.wait_for_runs("people", 2);
     daemon.wait_for_line("people: run people-2 succeeded (manual)");
 
@@ -293,11 +156,17 @@ fn serve_runs_on_schedule_takes_triggers_and_stops_on_sigterm() {
     daemon.wait_for_runs("people", 3);
 
     // `min_interval` refuses, with the wait.
-    let (code, head, body) = daemon.http("POST", "/pipelines/limited/run");
-    assert_eq!(code, 429, "{body}");
-    let wait = body["retry_after_seconds"].as_u64().expect("a wait");
-    assert!((3500..=3600).contains(&wait), "{body}");
-    assert!(head.contains(&format!("retry-after: {wait}")), "{head}");
+    let answer = daemon.http("POST", "/pipelines/limited/run");
+    assert_eq!(answer.code, 429, "{}", answer.body);
+    let wait = answer.json()["retry_after_seconds"]
+        .as_u64()
+        .expect("a wait");
+    assert!((3500..=3600).contains(&wait), "{}", answer.body);
+    assert!(
+        answer.head.contains(&format!("retry-after: {wait}")),
+        "{}",
+        answer.head
+    );
     let out = sluice(dir.path())
         .args(["trigger", "limited", "--url", &url])
         .output()
@@ -310,8 +179,8 @@ fn serve_runs_on_schedule_takes_triggers_and_stops_on_sigterm() {
     );
 
     // Unknown pipelines.
-    let (code, _, body) = daemon.http("POST", "/pipelines/nope/run");
-    assert_eq!(code, 404, "{body}");
+    let answer = daemon.http("POST", "/pipelines/nope/run");
+    assert_eq!(answer.code, 404, "{}", answer.body);
     let out = sluice(dir.path())
         .args(["trigger", "nope", "--url", &url])
         .output()
@@ -328,31 +197,37 @@ fn serve_runs_on_schedule_takes_triggers_and_stops_on_sigterm() {
 fn sigterm_lets_a_running_run_finish() {
     let dir = tempfile::tempdir().expect("temp dir");
     let pipelines = dir.path().join("pipelines");
-    std::fs::create_dir_all(pipelines.join("data")).expect("folders");
-    std::fs::write(
-        pipelines.join("big.toml"),
-        PEOPLE.replace("out/people.ndjson", "out/big.ndjson"),
-    )
-    .expect("written");
-    // Enough records that the run is still going when the signal arrives.
-    let records: String = (0..10_000)
-        .map(|i| format!("{{\"id\": {i}, \"name\": \" person {i} \"}}\n"))
+    std::fs::create_dir_all(&pipelines).expect("folders");
+    let records: Vec<Value> = (0..3)
+        .map(|i| json!({"id": i, "name": format!(" person {i} ")}))
         .collect();
-    std::fs::write(pipelines.join("data/people.ndjson"), records).expect("written");
+    // The run stays in its source read until the test releases the answer, so the
+    // signal certainly arrives while it is going on, however loaded the machine.
+    let (url, asked, release) = held_source(Value::Array(records));
+    let big = PEOPLE
+        .replace("out/people.ndjson", "out/big.ndjson")
+        .replace(
+            "type = \"file\"\npath = \"data/people.ndjson\"",
+            &format!("type = \"http\"\nurl = \"{url}\""),
+        );
+    std::fs::write(pipelines.join("big.toml"), big).expect("written");
 
     let mut daemon = Daemon::start(dir.path());
     daemon.wait_for_line("big: run started (schedule)");
+    asked
+        .recv_timeout(PATIENCE)
+        .expect("the run asks its source");
     daemon.terminate();
     daemon.wait_for_line("shutting down: waiting for 1 running run");
-    let (code, _, body) = daemon.http("POST", "/pipelines/big/run");
-    assert_eq!(code, 503, "{body}");
-    // A slow machine may take a while over 10,000 records in a debug build.
-    let finished = daemon.wait_for_line_within("big: run big-1 succeeded", 6 * PATIENCE);
-    assert!(finished.contains("created 10000"), "{finished}");
+    let answer = daemon.http("POST", "/pipelines/big/run");
+    assert_eq!(answer.code, 503, "{}", answer.body);
+    release.send(()).expect("the source still waits");
+    let finished = daemon.wait_for_line("big: run big-1 succeeded");
+    assert!(finished.contains("created 3"), "{finished}");
     assert_eq!(daemon.wait_for_exit(), Some(0));
     daemon.wait_for_line("stopped");
     let written = std::fs::read_to_string(pipelines.join("out/big.ndjson")).expect("output");
-    assert_eq!(written.lines().count(), 10_000);
+    assert_eq!(written.lines().count(), 3);
 }
 
 #[test]

@@ -7,19 +7,14 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde_json::{Value, json};
+use support::daemon::{Daemon, PATIENCE, request, wait_until};
 use support::platform::platform;
-
-/// The longest any condition is waited for.
-const PATIENCE: Duration = Duration::from_secs(20);
 const SECRET: &str = "hook-secret-for-tests";
 
 const TO_FILE: &str = r#"
@@ -81,83 +76,6 @@ fn sign(body: &[u8]) -> String {
     )
 }
 
-/// The daemon; killed if a test fails before it was stopped.
-struct Daemon {
-    child: Child,
-    addr: String,
-    lines: mpsc::Receiver<String>,
-    log: Vec<String>,
-}
-
-impl Daemon {
-    fn start(dir: &Path) -> Daemon {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
-            .current_dir(dir)
-            .env_remove("SLUICE_STATE")
-            .env_remove("SLUICE_PIPELINES")
-            .env("HOOK_SECRET", SECRET)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("sluice serve starts");
-        let stderr = child.stderr.take().expect("stderr");
-        let (send, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if send.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut daemon = Daemon {
-            child,
-            addr: String::new(),
-            lines,
-            log: Vec::new(),
-        };
-        let line = daemon.wait_for_line("listening on http://");
-        daemon.addr = line
-            .split("http://")
-            .nth(1)
-            .expect("an address")
-            .trim()
-            .to_string();
-        daemon
-    }
-
-    fn wait_for_line(&mut self, text: &str) -> String {
-        let deadline = Instant::now() + PATIENCE;
-        if let Some(line) = self.log.iter().find(|l| l.contains(text)) {
-            return line.clone();
-        }
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.log.push(line.clone());
-                    if line.contains(text) {
-                        return line;
-                    }
-                }
-                Err(_) => panic!(
-                    "no log line with {text:?}; the log:\n{}",
-                    self.log.join("\n")
-                ),
-            }
-        }
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
 /// One request to `addr`; the status code and the JSON body, or `None` when no
 /// complete answer came (the daemon was killed).
 fn call(
@@ -167,23 +85,7 @@ fn call(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Option<(u16, Value)> {
-    let mut stream = TcpStream::connect(addr).ok()?;
-    stream.set_read_timeout(Some(PATIENCE)).ok()?;
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nContent-Type: application/json\r\nConnection: close\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).ok()?;
-    stream.write_all(body).ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let (head, body) = response.split_once("\r\n\r\n")?;
-    let code = head.split_whitespace().nth(1)?.parse().ok()?;
-    Some((code, serde_json::from_str(body).unwrap_or(Value::Null)))
+    request(addr, method, path, headers, body).map(|answer| (answer.code, answer.json()))
 }
 
 fn post(addr: &str, path: &str, headers: &[(&str, &str)], body: &Value) -> (u16, Value) {
@@ -191,13 +93,8 @@ fn post(addr: &str, path: &str, headers: &[(&str, &str)], body: &Value) -> (u16,
     call(addr, "POST", path, headers, &bytes).expect("an answer")
 }
 
-/// Polls `check` until it holds, at most `patience`.
-fn wait_until(patience: Duration, what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + patience;
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+fn start(dir: &Path) -> Daemon {
+    Daemon::start_with(dir, &[("HOOK_SECRET", SECRET)])
 }
 
 fn project(pipeline_file: &str, text: &str) -> tempfile::TempDir {
@@ -211,7 +108,7 @@ fn project(pipeline_file: &str, text: &str) -> tempfile::TempDir {
 #[test]
 fn a_signed_full_record_reaches_the_file_and_a_bad_signature_stores_nothing() {
     let dir = project("people.toml", TO_FILE);
-    let mut daemon = Daemon::start(dir.path());
+    let mut daemon = start(dir.path());
     let out = dir.path().join("pipelines/out/people.ndjson");
     let read_out = || std::fs::read_to_string(&out).unwrap_or_default();
 
@@ -261,6 +158,11 @@ fn a_signed_full_record_reaches_the_file_and_a_bad_signature_stores_nothing() {
     assert_eq!(code, 404);
     let (code, _) = call(&daemon.addr, "GET", "/status", &[], b"").expect("status");
     assert_eq!(code, 200);
+    let metrics = daemon.http("GET", "/metrics").body;
+    assert!(
+        metrics.contains("sluice_webhook_inbox_events{pipeline=\"people\"} 0"),
+        "{metrics}"
+    );
     assert!(!read_out().contains("Mallory"));
 }
 
@@ -288,7 +190,7 @@ fn platform_view(tenant: &str) -> (BTreeMap<String, usize>, BTreeMap<String, usi
 fn a_repeated_delivery_is_applied_once() {
     let base = platform().tenant("repeats", Vec::new());
     let dir = project("platform.toml", &to_platform(&base));
-    let daemon = Daemon::start(dir.path());
+    let daemon = start(dir.path());
     let record = json!({"id": 1, "email": "a@example.com", "n": 1});
     let delivery = [("X-Delivery-Id", "delivery-1")];
     let (code, body) = post(&daemon.addr, "/hooks/platform", &delivery, &record);
@@ -330,7 +232,7 @@ fn events_acknowledged_before_a_kill_are_applied_once_after_a_restart() {
     const CLIENTS: usize = 16;
     let base = platform().tenant("burst", Vec::new());
     let dir = project("platform.toml", &to_platform(&base));
-    let mut daemon = Daemon::start(dir.path());
+    let mut daemon = start(dir.path());
     let addr = daemon.addr.clone();
 
     let acked = Arc::new(Mutex::new(Vec::new()));
@@ -371,8 +273,7 @@ fn events_acknowledged_before_a_kill_are_applied_once_after_a_restart() {
     wait_until(Duration::from_secs(120), "some acknowledged events", || {
         count.load(Ordering::SeqCst) >= EVENTS / 4
     });
-    daemon.child.kill().expect("SIGKILL");
-    daemon.child.wait().expect("killed");
+    daemon.kill();
     for client in clients {
         client.join().expect("client");
     }
@@ -383,7 +284,7 @@ fn events_acknowledged_before_a_kill_are_applied_once_after_a_restart() {
         acked.len()
     );
 
-    let daemon = Daemon::start(dir.path());
+    let daemon = start(dir.path());
     wait_until(
         Duration::from_secs(180),
         "every acknowledged event applied",

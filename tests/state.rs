@@ -294,6 +294,47 @@ fn a_dry_run_report_is_stored_but_leaves_the_pipeline_alone() {
 }
 
 #[test]
+fn a_webhook_batch_is_stored_but_leaves_the_schedule_clock_alone() {
+    let (_dir, path) = temp();
+    let state = State::open(&path).expect("opens");
+    let scheduled = state.begin_run("p").expect("begins");
+    let mut failed = report(&scheduled, "p", RunStatus::Failed, false);
+    failed.trigger = Trigger::Schedule;
+    state.finish_run(&failed, 10).expect("finishes");
+    let before = state.pipeline("p").expect("reads");
+
+    // a succeeded webhook batch, later than the scheduled run
+    let batch = state.begin_run("p").expect("begins");
+    let mut hooked = report(&batch, "p", RunStatus::Succeeded, false);
+    hooked.trigger = Trigger::Webhook;
+    state.finish_run(&hooked, 10).expect("finishes");
+    assert_eq!(
+        state.report(&batch.run_id).expect("reads"),
+        Some(hooked.clone())
+    );
+    assert_eq!(state.history("p", 10).expect("reads"), vec![hooked, failed]);
+    // `every` still counts from the scheduled run's end, `after` still sees it failed,
+    // also after a restart (the daemon's planner starts from this state)
+    assert_eq!(state.pipeline("p").expect("reads"), before);
+    drop(state);
+    let state = State::open(&path).expect("reopens");
+    assert_eq!(state.pipeline("p").expect("reads"), before);
+    assert_eq!(before.last_finished_at, Some(at(2)));
+    assert_eq!(before.last_success_at, None);
+    assert_eq!(before.runs, 1);
+
+    // a pipeline fed only by webhooks has never run as far as its schedule knows
+    let only_hooks = state.begin_run("q").expect("begins");
+    let mut hooked = report(&only_hooks, "q", RunStatus::Succeeded, false);
+    hooked.trigger = Trigger::Webhook;
+    state.finish_run(&hooked, 10).expect("finishes");
+    assert_eq!(
+        state.pipeline("q").expect("reads"),
+        PipelineState::default()
+    );
+}
+
+#[test]
 fn reports_are_pruned_to_the_newest_n_per_pipeline() {
     let (_dir, path) = temp();
     let state = State::open(&path).expect("opens");

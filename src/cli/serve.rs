@@ -2,6 +2,7 @@
 //! state store, runs pipelines when their schedules say so and serves the management
 //! API until Ctrl-C or SIGTERM; runs going on then are finished before it exits.
 
+use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -67,6 +68,7 @@ pub fn run(args: ServeArgs, pipelines_dir: &Path, state_path: &Path) -> u8 {
         }
     };
     runtime.block_on(async {
+        let shutdown = shutdown_signal();
         let listener = match tokio::net::TcpListener::bind(&args.listen).await {
             Ok(listener) => listener,
             Err(e) => {
@@ -94,7 +96,7 @@ pub fn run(args: ServeArgs, pipelines_dir: &Path, state_path: &Path) -> u8 {
                 return USAGE;
             }
         };
-        match daemon.run(listener, shutdown_signal()).await {
+        match daemon.run(listener, shutdown).await {
             Ok(()) => SUCCESS,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -139,26 +141,39 @@ fn loader(pipelines_dir: &Path) -> Loader {
     })
 }
 
-/// Completes on Ctrl-C, or on SIGTERM on Unix.
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Listens for Ctrl-C and (on Unix) SIGTERM from now on; the future completes on the
+/// first of them. The handlers are installed here, before the daemon listens or starts
+/// a run, not when the future is first polled: a signal that arrives as soon as the
+/// first run begins is then a graceful stop, never the default action (death). Must be
+/// called inside the runtime.
+#[cfg(unix)]
+fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    use tokio::signal::unix::{Signal, SignalKind, signal};
+    async fn first(signal: Option<Signal>) {
+        match signal {
+            Some(mut signal) => {
+                signal.recv().await;
+            }
+            // Not installable: this way of stopping is unavailable, the other remains.
+            None => std::future::pending::<()>().await,
+        }
+    }
+    let interrupt = signal(SignalKind::interrupt()).ok();
+    let terminate = signal(SignalKind::terminate()).ok();
+    async move {
+        tokio::select! {
+            () = first(interrupt) => {}
+            () = first(terminate) => {}
+        }
+    }
+}
+
+/// Completes on Ctrl-C.
+#[cfg(not(unix))]
+fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
     }
 }

@@ -101,9 +101,27 @@ async fn runs(
 }
 
 /// Prometheus text: per pipeline the finished runs, whether one is running, the last
-/// status and the last success; the number of reload errors.
+/// status and the last success, and the events waiting in a webhook inbox; the number
+/// of reload errors.
 async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
     let pipelines = shared.planner().status();
+    let hooked: Vec<String> = {
+        let loaded = shared.pipelines.read().unwrap_or_else(|p| p.into_inner());
+        loaded
+            .iter()
+            .filter(|(_, p)| p.pipeline.webhook.is_some())
+            .map(|(name, _)| name.clone())
+            .collect()
+    };
+    let state = shared.state.clone();
+    let inboxes = tokio::task::spawn_blocking(move || {
+        hooked
+            .into_iter()
+            .filter_map(|name| state.inbox_len(&name).ok().map(|n| (name, n)))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap_or_default();
     let reload_errors = shared
         .reload_errors
         .lock()
@@ -120,7 +138,7 @@ async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
         pipelines
             .iter()
             .filter_map(|p| {
-                let name = p.name.replace('\\', "\\\\").replace('"', "\\\"");
+                let name = label(&p.name);
                 value(p).map(|v| (format!("{{pipeline=\"{name}\"}}"), v))
             })
             .collect::<Vec<_>>()
@@ -154,6 +172,15 @@ async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
         each(&|p| p.history.last_success_at.map(|t| t.timestamp().to_string())),
     );
     family(
+        "sluice_webhook_inbox_events",
+        "gauge",
+        "Webhook events received and not yet applied.",
+        inboxes
+            .iter()
+            .map(|(name, n)| (format!("{{pipeline=\"{}\"}}", label(name)), n.to_string()))
+            .collect(),
+    );
+    family(
         "sluice_reload_errors",
         "gauge",
         "Errors of the last hot reload.",
@@ -161,6 +188,11 @@ async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
     );
     let content_type = HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8");
     ([(header::CONTENT_TYPE, content_type)], text).into_response()
+}
+
+/// A pipeline name as a Prometheus label value (backslashes and quotes escaped).
+fn label(name: &str) -> String {
+    name.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
 /// The body of `GET /status`.

@@ -9,12 +9,14 @@
 //! (never held across an `.await`), the state store, the clock, and a `Notify` that
 //! wakes the loop. The router is built in one function ([`api::router`]); webhooks
 //! are its fallback (`webhooks.rs`), found by path among the loaded pipelines, and
-//! are applied by one worker per pipeline (`worker.rs`). A run lock per pipeline makes
-//! scheduled runs and webhook runs of one pipeline take turns.
+//! are stored by one inbox writer that commits concurrent calls together
+//! (`ingest.rs`) and applied by one worker per pipeline (`worker.rs`). A run lock per
+//! pipeline makes scheduled runs and webhook runs of one pipeline take turns.
 
 mod alert;
 mod api;
 mod event;
+mod ingest;
 mod reload;
 mod runner;
 mod webhooks;
@@ -72,6 +74,8 @@ pub struct Shared {
     reload_errors: Mutex<Vec<String>>,
     /// The bearer token the management routes want, if one is set.
     api_token: Option<crate::pipeline::Secret>,
+    /// Hands webhook calls to the inbox writer (group commit).
+    ingest: ingest::Ingest,
 }
 
 impl Shared {
@@ -113,6 +117,8 @@ impl Shared {
 /// The daemon, ready to serve.
 pub struct Daemon {
     shared: Arc<Shared>,
+    /// The inbox writer, started by [`Daemon::run`].
+    writer: ingest::Writer,
     /// The folder to watch and how to load it again, for hot reload.
     reload: Option<(std::path::PathBuf, Loader)>,
 }
@@ -132,6 +138,7 @@ impl Daemon {
             plans.push((name.clone(), Spec::of(&prepared.pipeline), history));
         }
         let planner = Planner::new(plans, clock.now());
+        let (ingest, writer) = ingest::channel();
         let pipelines = pipelines
             .into_iter()
             .map(|(name, prepared)| (name, Arc::new(prepared)))
@@ -149,7 +156,9 @@ impl Daemon {
                 workers: Mutex::new(HashMap::new()),
                 reload_errors: Mutex::new(Vec::new()),
                 api_token: None,
+                ingest,
             }),
+            writer,
             reload: None,
         })
     }
@@ -190,6 +199,7 @@ impl Daemon {
             },
             None => None,
         };
+        tokio::spawn(self.writer.run(shared.state.clone()));
         let (stop_api, api_stopped) = tokio::sync::oneshot::channel::<()>();
         let app = router(shared.clone());
         // Events left in the inbox by the last process are applied first.

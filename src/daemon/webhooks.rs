@@ -1,8 +1,9 @@
 //! Receiving webhooks: a POST (a record in its JSON body) or a GET (`?id=…`, an id-only
 //! notification) on a pipeline's `[webhook] path`. A call is checked (signature, body),
-//! stored in the state's inbox — durably, in one transaction that also recognises a
-//! repeated delivery — and only then answered with 202. The pipeline's inbox worker
-//! (`worker.rs`) applies it afterwards.
+//! stored in the state's inbox — durably, in a transaction that also recognises a
+//! repeated delivery and that concurrent calls share (`ingest.rs`, group commit) — and
+//! only then answered with 202. The pipeline's inbox worker (`worker.rs`) applies it
+//! afterwards.
 //!
 //! Signatures: with `secret` set, the `signature_header` (default
 //! `X-Sluice-Signature`) must hold `sha256=<hex>`, the HMAC-SHA256 under the secret of
@@ -24,7 +25,7 @@ use sha2::{Digest, Sha256};
 use super::{Event, Shared, worker};
 use crate::pipeline::Webhook;
 use crate::report::Trigger;
-use crate::state::{InboxEvent, Received};
+use crate::state::{InboxEvent, Incoming, Received};
 
 /// The signature header when `signature_header` does not name one.
 pub const SIGNATURE_HEADER: &str = "X-Sluice-Signature";
@@ -97,24 +98,25 @@ pub(super) async fn receive(
             )
         }
     };
-    let state = shared.state.clone();
-    let pipeline = name.clone();
-    let stored =
-        tokio::task::spawn_blocking(move || state.receive(&pipeline, &event, &key, until)).await;
-    match stored {
-        Ok(Ok(Received::Stored(seq))) => {
+    let call = Incoming {
+        pipeline: name.clone(),
+        event,
+        key,
+        remember_until: until,
+    };
+    match shared.ingest.store(call).await {
+        Ok(Received::Stored(seq)) => {
             worker::wake(&shared, &name);
             answer(
                 StatusCode::ACCEPTED,
                 json!({ "pipeline": name, "accepted": seq }),
             )
         }
-        Ok(Ok(Received::Duplicate)) => answer(
+        Ok(Received::Duplicate) => answer(
             StatusCode::OK,
             json!({ "pipeline": name, "duplicate": true }),
         ),
-        Ok(Err(e)) => stored_failed(&shared, name, e.to_string()),
-        Err(e) => stored_failed(&shared, name, e.to_string()),
+        Err(e) => stored_failed(&shared, name, e),
     }
 }
 

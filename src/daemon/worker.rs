@@ -15,7 +15,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use serde_json::Value;
@@ -29,8 +29,12 @@ use crate::pipeline;
 use crate::report::{Report, Trigger};
 use crate::state::{InboxEvent, State};
 
-/// How many inbox events are read at once.
-const READ: usize = 500;
+/// How many inbox events are read at once: at most one run's batch. Large, so that
+/// under a stream of webhooks the write transactions of applying them (run, records,
+/// report, inbox) stay few, and the inbox writer rarely waits for the write lock.
+const READ: usize = 5_000;
+/// How often a worker forgets the delivery keys past their time.
+const FORGET: Duration = Duration::from_secs(60);
 /// How long a worker waits before trying again after a failure (unless woken).
 const RETRY: Duration = Duration::from_secs(5);
 
@@ -58,9 +62,10 @@ enum Pass {
 }
 
 async fn work(shared: Arc<Shared>, pipeline: String, wake: Arc<Notify>) {
+    let mut forgot: Option<Instant> = None;
     loop {
         wake.notified().await;
-        match drain(&shared, &pipeline).await {
+        match drain(&shared, &pipeline, &mut forgot).await {
             Pass::Empty => {}
             Pass::Failed(error) => {
                 shared.emit(&Event::Failed {
@@ -83,9 +88,14 @@ async fn work(shared: Arc<Shared>, pipeline: String, wake: Arc<Notify>) {
     }
 }
 
-/// Applies the inbox until it is empty or something fails.
-async fn drain(shared: &Arc<Shared>, pipeline: &str) -> Pass {
+/// Applies the inbox until it is empty or something fails; forgets old delivery keys
+/// when [`FORGET`] has passed since `forgot`.
+async fn drain(shared: &Arc<Shared>, pipeline: &str, forgot: &mut Option<Instant>) -> Pass {
     loop {
+        let forget = forgot.is_none_or(|at| at.elapsed() >= FORGET);
+        if forget {
+            *forgot = Some(Instant::now());
+        }
         let Some(prepared) = shared.prepared(pipeline) else {
             return Pass::Gone;
         };
@@ -94,8 +104,14 @@ async fn drain(shared: &Arc<Shared>, pipeline: &str) -> Pass {
         let _turn = lock.lock().await;
         let state = shared.state.as_ref().clone();
         let name = pipeline.to_string();
-        let joined =
-            tokio::task::spawn_blocking(move || apply_some(&prepared, &state, &name)).await;
+        let joined = tokio::task::spawn_blocking(move || {
+            let mut applied = apply_some(&prepared, &state, &name);
+            if forget && let Err(e) = state.forget_deliveries(&name, Utc::now()) {
+                applied.error.get_or_insert(e.to_string());
+            }
+            applied
+        })
+        .await;
         let applied = match joined {
             Ok(applied) => applied,
             Err(e) => return Pass::Failed(format!("applying webhooks stopped abnormally: {e}")),
@@ -193,9 +209,7 @@ impl Batch {
         applied.reports.push(result.report);
         let seqs = std::mem::take(&mut self.seqs);
         self.ids.clear();
-        state
-            .inbox_done(pipeline, &seqs, Utc::now())
-            .map_err(|e| e.to_string())
+        state.inbox_done(pipeline, &seqs).map_err(|e| e.to_string())
     }
 }
 

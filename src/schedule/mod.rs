@@ -7,7 +7,10 @@
 //!
 //! The rules (README, "Running as a daemon"):
 //! - A scheduled pipeline that never ran is due as soon as the planner starts.
-//! - `every`: due `every` after the end of the last run, whatever triggered it.
+//! - Runs are manual and scheduled runs; webhook batches are not runs to the schedule
+//!   (the daemon never reports them here, and the state store keeps them out of the
+//!   history it starts from).
+//! - `every`: due `every` after the end of the last run, manual or scheduled.
 //! - `cron`: due at the first calendar time (in `timezone`) after the last run began;
 //!   a time missed while the daemon was down runs once when it comes back.
 //! - `until`: no scheduled runs after it. `run_on_start`: due once when the planner starts.

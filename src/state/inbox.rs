@@ -37,6 +37,19 @@ pub enum Received {
     Duplicate,
 }
 
+/// One webhook call to store, as [`State::receive_all`] takes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Incoming {
+    /// The pipeline whose inbox takes it.
+    pub pipeline: String,
+    /// The call.
+    pub event: InboxEvent,
+    /// The key a repeat of this delivery is recognised by.
+    pub key: String,
+    /// Until when the key is remembered.
+    pub remember_until: DateTime<Utc>,
+}
+
 impl State {
     /// Stores `event` in `pipeline`'s inbox, durably, unless a delivery with the same
     /// `key` was received and is still remembered; the key is then remembered until
@@ -48,21 +61,46 @@ impl State {
         key: &str,
         remember_until: DateTime<Utc>,
     ) -> Result<Received, StateError> {
-        let now = event.received_at.timestamp_millis();
+        let call = Incoming {
+            pipeline: pipeline.to_string(),
+            event: event.clone(),
+            key: key.to_string(),
+            remember_until,
+        };
+        let mut received = self.receive_all(std::slice::from_ref(&call))?;
+        Ok(received.pop().unwrap_or(Received::Duplicate))
+    }
+
+    /// Stores many calls in one transaction, committed durably once for all of them
+    /// (group commit): what [`State::receive`] does for each, in order, so a repeat
+    /// of a call earlier in the same batch is a [`Received::Duplicate`] too. The
+    /// answers are in the order of `calls`; when it fails, none was stored.
+    pub fn receive_all(&self, calls: &[Incoming]) -> Result<Vec<Received>, StateError> {
+        if calls.is_empty() {
+            return Ok(Vec::new());
+        }
         self.write(|txn| {
             let mut deliveries = txn.open_table(DELIVERIES)?;
-            let seen = deliveries.get((pipeline, key))?.map(|v| v.value());
-            if seen.is_some_and(|until| until > now) {
-                return Ok(Received::Duplicate);
-            }
-            deliveries.insert((pipeline, key), remember_until.timestamp_millis())?;
             let mut seqs = txn.open_table(INBOX_SEQ)?;
-            let seq = seqs.get(pipeline)?.map_or(0, |v| v.value()) + 1;
-            seqs.insert(pipeline, seq)?;
-            let bytes = to_json("a webhook event", event)?;
-            txn.open_table(INBOX)?
-                .insert((pipeline, seq), bytes.as_slice())?;
-            Ok(Received::Stored(seq))
+            let mut inbox = txn.open_table(INBOX)?;
+            let mut received = Vec::with_capacity(calls.len());
+            for call in calls {
+                let pipeline = call.pipeline.as_str();
+                let key = call.key.as_str();
+                let now = call.event.received_at.timestamp_millis();
+                let seen = deliveries.get((pipeline, key))?.map(|v| v.value());
+                if seen.is_some_and(|until| until > now) {
+                    received.push(Received::Duplicate);
+                    continue;
+                }
+                deliveries.insert((pipeline, key), call.remember_until.timestamp_millis())?;
+                let seq = seqs.get(pipeline)?.map_or(0, |v| v.value()) + 1;
+                seqs.insert(pipeline, seq)?;
+                let bytes = to_json("a webhook event", &call.event)?;
+                inbox.insert((pipeline, seq), bytes.as_slice())?;
+                received.push(Received::Stored(seq));
+            }
+            Ok(received)
         })
     }
 
@@ -93,20 +131,41 @@ impl State {
         })
     }
 
-    /// Removes applied events from `pipeline`'s inbox, and forgets delivery keys no
-    /// longer remembered at `now`.
-    pub fn inbox_done(
-        &self,
-        pipeline: &str,
-        seqs: &[u64],
-        now: DateTime<Utc>,
-    ) -> Result<(), StateError> {
-        let now = now.timestamp_millis();
+    /// How many events `pipeline`'s inbox holds (received, not yet applied).
+    pub fn inbox_len(&self, pipeline: &str) -> Result<u64, StateError> {
+        self.read(|txn| {
+            let table = match txn.open_table(INBOX) {
+                Ok(table) => table,
+                Err(TableError::TableDoesNotExist(_)) => return Ok(0),
+                Err(e) => return Err(e.into()),
+            };
+            let mut count = 0;
+            for entry in table.range((pipeline, 0)..=(pipeline, u64::MAX))? {
+                entry?;
+                count += 1;
+            }
+            Ok(count)
+        })
+    }
+
+    /// Removes applied events from `pipeline`'s inbox.
+    pub fn inbox_done(&self, pipeline: &str, seqs: &[u64]) -> Result<(), StateError> {
         self.write(|txn| {
             let mut inbox = txn.open_table(INBOX)?;
             for seq in seqs {
                 inbox.remove((pipeline, *seq))?;
             }
+            Ok(())
+        })
+    }
+
+    /// Forgets `pipeline`'s delivery keys no longer remembered at `now`. This reads
+    /// every key of the pipeline (a day of delivery ids), so the daemon calls it now and
+    /// then, not after every batch; a key past its time is not a repeat in the meantime
+    /// anyway.
+    pub fn forget_deliveries(&self, pipeline: &str, now: DateTime<Utc>) -> Result<(), StateError> {
+        let now = now.timestamp_millis();
+        self.write(|txn| {
             let mut deliveries = txn.open_table(DELIVERIES)?;
             let mut expired = Vec::new();
             for entry in deliveries.range((pipeline, "")..)? {
@@ -160,9 +219,7 @@ mod tests {
         let seqs: Vec<u64> = events.iter().map(|(seq, _)| *seq).collect();
         assert_eq!(seqs, [1, 2, 3]);
         assert_eq!(events[1].1, event(2));
-        state
-            .inbox_done("p", &[1, 2], event(0).received_at)
-            .expect("done");
+        state.inbox_done("p", &[1, 2]).expect("done");
         let left: Vec<u64> = state
             .inbox("p", 10)
             .expect("inbox")
@@ -170,12 +227,50 @@ mod tests {
             .map(|e| e.0)
             .collect();
         assert_eq!(left, [3]);
+        assert_eq!(state.inbox_len("p").expect("p"), 1);
         assert_eq!(state.inbox("q", 10).expect("q").len(), 1);
+        assert_eq!(state.inbox_len("nobody").expect("nobody"), 0);
         // Sequence numbers are never reused.
         let got = state
             .receive("p", &event(4), "body:4", later)
             .expect("stored");
         assert_eq!(got, Received::Stored(4));
+    }
+
+    #[test]
+    fn a_batch_is_stored_in_order_and_recognises_repeats_within_itself() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let state = State::open(&dir.path().join("state.redb")).expect("open");
+        let until = event(0).received_at + chrono::Duration::minutes(10);
+        let call = |pipeline: &str, n: i64, key: &str| Incoming {
+            pipeline: pipeline.to_string(),
+            event: event(n),
+            key: key.to_string(),
+            remember_until: until,
+        };
+        state
+            .receive("p", &event(0), "id:old", until)
+            .expect("stored");
+        let got = state
+            .receive_all(&[
+                call("p", 1, "id:a"),
+                call("q", 2, "id:a"),
+                call("p", 3, "id:a"),
+                call("p", 4, "id:old"),
+                call("p", 5, "id:b"),
+            ])
+            .expect("stored");
+        use Received::{Duplicate, Stored};
+        assert_eq!(got, [Stored(2), Stored(1), Duplicate, Duplicate, Stored(3)]);
+        let p: Vec<InboxEvent> = state
+            .inbox("p", 10)
+            .expect("inbox")
+            .into_iter()
+            .map(|e| e.1)
+            .collect();
+        assert_eq!(p, [event(0), event(1), event(5)]);
+        assert_eq!(state.inbox("q", 10).expect("inbox").len(), 1);
+        assert!(state.receive_all(&[]).expect("nothing").is_empty());
     }
 
     #[test]
@@ -195,10 +290,11 @@ mod tests {
             .receive("p", &late, "id:d-1", until + chrono::Duration::minutes(10))
             .expect("stored");
         assert_eq!(got, Received::Stored(2));
-        // Expired keys are forgotten when events are done.
+        // Expired keys are forgotten.
+        state.inbox_done("p", &[1, 2]).expect("done");
         state
-            .inbox_done("p", &[1, 2], until + chrono::Duration::days(1))
-            .expect("done");
+            .forget_deliveries("p", until + chrono::Duration::days(1))
+            .expect("forgotten");
         let got = state.receive("p", &first, "id:d-1", until).expect("stored");
         assert_eq!(got, Received::Stored(3));
     }

@@ -7,13 +7,15 @@ use serde::{Deserialize, Serialize};
 use crate::report::RunStatus;
 
 /// What the store knows of one pipeline. A pipeline never run has the default: no
-/// cursor, no runs.
+/// cursor, no runs. The `last_*` fields and `runs` follow the runs the schedule counts:
+/// manual and scheduled ones, not dry runs nor webhook batches (their reports are
+/// stored all the same).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PipelineState {
     /// Where an incremental read resumes; `None` reads everything.
     pub cursor: Option<String>,
-    /// The id of the last finished (not dry) run.
+    /// The id of the last finished manual or scheduled run.
     pub last_run_id: Option<String>,
     /// When the last finished run began.
     pub last_started_at: Option<DateTime<Utc>>,
@@ -23,7 +25,7 @@ pub struct PipelineState {
     pub last_status: Option<RunStatus>,
     /// When the last run that succeeded ended.
     pub last_success_at: Option<DateTime<Utc>>,
-    /// How many (not dry) runs have finished.
+    /// How many manual and scheduled runs have finished.
     pub runs: u64,
 }
 

@@ -9,7 +9,7 @@ use super::journal;
 use super::model::RunTicket;
 use super::tables::{REPORTS, RUN_IDS, RUN_SEQ, from_json, to_json};
 use super::{State, update_pipeline};
-use crate::report::{Report, RunStatus};
+use crate::report::{Report, RunStatus, Trigger};
 
 impl State {
     /// Allocates a pipeline's next run: sequence numbers count from 1 and are stored at
@@ -25,9 +25,12 @@ impl State {
     }
 
     /// Stores a finished run's report and keeps the pipeline's `keep_reports` newest.
-    /// Unless the run was a dry run, it also becomes the pipeline's last run (`last_*`,
-    /// `runs`, and `last_success_at` when it succeeded). A report whose run id did not
-    /// come from [`State::begin_run`] is given the next sequence number.
+    /// A manual or scheduled run (not a dry run) also becomes the pipeline's last run
+    /// (`last_*`, `runs`, and `last_success_at` when it succeeded): the schedule counts
+    /// from these. A webhook batch does not: it neither moves `every` or `cron` nor
+    /// satisfies an `after` dependency, after a restart as before one (the daemon's
+    /// planner never hears of webhook runs either). A report whose run id did not come
+    /// from [`State::begin_run`] is given the next sequence number.
     pub fn finish_run(&self, report: &Report, keep_reports: usize) -> Result<(), StateError> {
         self.write(|txn| {
             let pipeline = report.pipeline.as_str();
@@ -41,7 +44,7 @@ impl State {
             txn.open_table(RUN_IDS)?
                 .insert(report.run_id.as_str(), (pipeline, seq))?;
 
-            if !report.dry_run {
+            if counts_for_schedule(report) {
                 update_pipeline(txn, pipeline, |state| {
                     state.last_run_id = Some(report.run_id.clone());
                     state.last_started_at = Some(report.started_at);
@@ -93,6 +96,12 @@ impl State {
             }
         })
     }
+}
+
+/// Whether a report is one of the runs the schedule counts: manual and scheduled runs,
+/// not dry runs and not webhook batches.
+fn counts_for_schedule(report: &Report) -> bool {
+    !report.dry_run && report.trigger != Trigger::Webhook
 }
 
 /// The id of a pipeline's run number `seq`. The number after the last `-` is the
