@@ -169,7 +169,20 @@ impl<'a> Val<'a> {
 
 /// Evaluates `text` on the record's fields; `None` when the ordinary evaluator must.
 pub(crate) fn eval(text: &Text, fields: &[&Value]) -> Option<Slot> {
-    value_of(text, fields).map(Val::into_slot)
+    match text {
+        Text::Leaf(leaf) => Some(Val::of(leaf_value(leaf, fields)?).into_slot()),
+        _ => value_of(text, fields).map(Val::into_slot),
+    }
+}
+
+/// [`value_of`], with leaves (the most common operands) read in line rather than by
+/// a recursive call.
+#[inline(always)]
+fn operand<'a>(text: &'a Text, fields: &[&'a Value]) -> Option<Val<'a>> {
+    match text {
+        Text::Leaf(leaf) => Some(Val::of(leaf_value(leaf, fields)?)),
+        _ => value_of(text, fields),
+    }
 }
 
 #[inline]
@@ -184,7 +197,7 @@ fn value_of<'a>(text: &'a Text, fields: &[&'a Value]) -> Option<Val<'a>> {
     Some(match text {
         Text::Leaf(leaf) => Val::of(leaf_value(leaf, fields)?),
         Text::Pipe(source, ops) => {
-            let mut value = value_of(source, fields)?;
+            let mut value = operand(source, fields)?;
             for op in ops {
                 value = apply(op, value)?;
             }
@@ -193,7 +206,7 @@ fn value_of<'a>(text: &'a Text, fields: &[&'a Value]) -> Option<Val<'a>> {
         Text::Concat(parts) => {
             let mut out = CompactString::default();
             for part in parts {
-                match value_of(part, fields)? {
+                match operand(part, fields)? {
                     Val::Null => {}
                     Val::Str(s) => out.push_str(s),
                     Val::Own(s) => out.push_str(&s),
@@ -202,8 +215,8 @@ fn value_of<'a>(text: &'a Text, fields: &[&'a Value]) -> Option<Val<'a>> {
             }
             Val::Own(out)
         }
-        Text::Coalesce(left, right) => match value_of(left, fields)? {
-            Val::Null => value_of(right, fields)?,
+        Text::Coalesce(left, right) => match operand(left, fields)? {
+            Val::Null => operand(right, fields)?,
             v => v,
         },
         Text::If(condition, then, otherwise) => {
@@ -211,9 +224,9 @@ fn value_of<'a>(text: &'a Text, fields: &[&'a Value]) -> Option<Val<'a>> {
             let (left, right) = (leaf_value(left, fields)?, leaf_value(right, fields)?);
             let holds = ops::binary(*op, left, right).ok()?;
             if ops::truth(&holds, "if").ok()? {
-                value_of(then, fields)?
+                operand(then, fields)?
             } else {
-                value_of(otherwise, fields)?
+                operand(otherwise, fields)?
             }
         }
     })
