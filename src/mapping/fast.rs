@@ -50,8 +50,21 @@ pub(crate) enum Op {
     ParseTime(Box<FixedParseTime>),
 }
 
+/// How deeply specialised expressions may nest. The fast path evaluates by recursion
+/// without the evaluator's stack checks, so deeper expressions (rare in real mappings)
+/// are left to the evaluator, which grows the stack as it goes.
+const MAX_DEPTH: usize = 24;
+
 /// The specialised form of `node`, when it has one.
 pub(crate) fn specialise(node: &Node) -> Option<Text> {
+    specialise_at(node, 0)
+}
+
+fn specialise_at(node: &Node, depth: usize) -> Option<Text> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    let specialise = |node: &Node| specialise_at(node, depth + 1);
     match node {
         Node::Const(_) | Node::Field(..) => leaf(node).map(Text::Leaf),
         Node::Binary(BinaryOp::Coalesce, left, right) => Some(Text::Coalesce(
@@ -78,7 +91,7 @@ pub(crate) fn specialise(node: &Node) -> Option<Text> {
                 Box::new(specialise(otherwise)?),
             ))
         }
-        Node::Call(site) => call(site),
+        Node::Call(site) => call(site, depth),
         _ => None,
     }
 }
@@ -91,10 +104,11 @@ fn leaf(node: &Node) -> Option<Leaf> {
     }
 }
 
-fn call(site: &CallSite) -> Option<Text> {
+fn call(site: &CallSite, depth: usize) -> Option<Text> {
     if !site.builtin || site.lambda.is_some() {
         return None;
     }
+    let specialise = |node: &Node| specialise_at(node, depth + 1);
     let constant = |i: usize| match site.args.get(i) {
         None => Some(&Value::Null),
         Some(Node::Const(v)) => Some(v),
@@ -320,7 +334,7 @@ mod tests {
     use crate::diagnostic::SourceFile;
     use crate::mapping::functions::Registry;
     use crate::mapping::program::Step;
-    use crate::mapping::{Environment, Mapping, NoImports, compile};
+    use crate::mapping::{Environment, Mapping, NoImports, Outcome, compile};
 
     /// Every shape the fast path knows, and a few it must leave alone.
     const MAPPING: &str = r#"
@@ -410,6 +424,43 @@ t = if y >= z then y | trim else z | lower
         assert_eq!(fast, FAST);
     }
 
+    /// `a = concat(x, concat(x, …))`, `levels` deep.
+    fn nested_concat(levels: usize) -> String {
+        format!(
+            "a = {}{}",
+            vec!["concat(x"; levels].join(", "),
+            ")".repeat(levels)
+        )
+    }
+
+    /// Deeply nested expressions are left to the evaluator (which checks its stack),
+    /// and still give the same value.
+    #[test]
+    fn deep_expressions_are_left_to_the_evaluator() {
+        let registry = Registry::builtin();
+        let env = Environment {
+            functions: &registry,
+            vars: None,
+            imports: &NoImports,
+        };
+        let shallow = nested_concat(10);
+        let deep = nested_concat(60);
+        for (text, fast) in [(&shallow, true), (&deep, false)] {
+            let Some(mapping) = compile(&SourceFile::new("deep.map", text), &env).mapping else {
+                panic!("does not compile: {text}");
+            };
+            assert!(
+                matches!(&mapping.steps[..], [Step::Assign { fast: f, .. }] if f.is_some() == fast),
+                "{text}"
+            );
+            let Outcome::Mapped(out) = mapping.apply(&json!({"x": "ab"}), &json!({})) else {
+                panic!("not mapped: {text}");
+            };
+            let repeats = if fast { 10 } else { 60 };
+            assert_eq!(out.get("a"), Some(json!("ab".repeat(repeats))));
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
         #[test]
@@ -418,7 +469,7 @@ t = if y >= z then y | trim else z | lower
             let fast = FAST_MAPPING.apply(&record, &json!({}));
             let slow = SLOW_MAPPING.apply(&record, &json!({}));
             prop_assert_eq!(&fast, &slow);
-            if let (crate::mapping::Outcome::Mapped(f), crate::mapping::Outcome::Mapped(s)) =
+            if let (Outcome::Mapped(f), Outcome::Mapped(s)) =
                 (&fast, &slow)
             {
                 prop_assert_eq!(f.to_string(), s.to_string());
