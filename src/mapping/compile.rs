@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::ast::{BinaryOp, Expr, ExprKind, Name, Segment, Span, Stmt};
 use super::codes;
+use super::fast;
 use super::functions::{Entry, Imp, ParamKind, Registry};
 use super::ops;
 use super::parse;
@@ -279,10 +280,12 @@ impl Compiler<'_> {
                         path,
                         place: place.clone(),
                     });
+                    let fast = fast::specialise(&value);
                     self.steps.push(Step::Assign {
                         slot,
                         field,
                         value,
+                        fast,
                         place,
                     });
                 }
@@ -595,6 +598,7 @@ impl Compiler<'_> {
         };
         Node::Call(Box::new(CallSite {
             name: entry.name().to_string(),
+            builtin: matches!(entry, Entry::Builtin(_)),
             params: entry.params().to_vec(),
             nulls: entry.nulls(),
             callee,

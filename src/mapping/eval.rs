@@ -11,10 +11,11 @@ use std::sync::Arc;
 use smallvec::SmallVec;
 
 use super::ast::BinaryOp;
+use super::fast;
 use super::functions::{Args, FnError, Nulls};
 use super::ops;
 use super::program::{CallSite, Callee, Mapping, Node, Outcome, Seg, Step};
-use super::record::MappedRecord;
+use super::record::{MappedRecord, Slot};
 use super::value::{Map, Value};
 
 static NULL: Value = Value::Null;
@@ -47,18 +48,23 @@ impl Mapping {
                     slot,
                     field,
                     value,
+                    fast,
                     place,
-                } => match eval(value, &mut frame) {
+                } => {
                     // Steps run in order and each assignment fills the next slot.
-                    Ok(v) => {
-                        debug_assert_eq!(*slot, frame.out.len());
-                        frame.out.push(v.into_owned());
+                    debug_assert_eq!(*slot, frame.out.len());
+                    if let Some(done) = fast.as_ref().and_then(|f| fast::eval(f, &frame.fields)) {
+                        frame.out.push(done);
+                        continue;
                     }
-                    Err(e) => {
-                        frame.out.push(Value::Null);
-                        problems.push(format!("`{field}` ({place}): {}", e.0));
+                    match eval(value, &mut frame) {
+                        Ok(v) => frame.out.push(Slot::from_cow(v)),
+                        Err(e) => {
+                            frame.out.push(Slot::Value(Value::Null));
+                            problems.push(format!("`{field}` ({place}): {}", e.0));
+                        }
                     }
-                },
+                }
                 Step::Let {
                     slot,
                     name,
@@ -124,7 +130,7 @@ struct Frame<'a> {
     /// The source fields the mapping reads, by field slot (null when absent).
     fields: SmallVec<[&'a Value; 16]>,
     /// The destination fields assigned so far, by slot.
-    out: Vec<Value>,
+    out: Vec<Slot>,
     locals: Vec<Result<Value, String>>,
     /// `_` of the innermost function argument being applied.
     elements: Vec<Value>,
@@ -167,14 +173,16 @@ fn read_fields<'a>(record: &'a Value, wanted: &[(String, usize)]) -> SmallVec<[&
     fields
 }
 
-/// The order of two keys (that of `str`), deciding on the first bytes where they differ,
-/// as they mostly do, without a call to `memcmp`.
+/// The order of two keys (that of `str`), compared byte by byte in line: keys are short
+/// and mostly differ early, so this costs less than a call to `memcmp`.
 #[inline]
 fn key_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
-    match (a.first(), b.first()) {
-        (Some(x), Some(y)) if x != y => x.cmp(y),
-        _ => a.cmp(b),
+    for (x, y) in a.iter().zip(b) {
+        if x != y {
+            return x.cmp(y);
+        }
     }
+    a.len().cmp(&b.len())
 }
 
 /// Objects up to this size are searched by scanning their keys.
@@ -278,7 +286,7 @@ fn eval_node<'a>(node: &'a Node, frame: &mut Frame<'a>) -> Result<Cow<'a, Value>
             None => Cow::Borrowed(&NULL),
         },
         Node::OutSlot(slot, path) => match frame.out.get(*slot) {
-            Some(v) => Cow::Owned(walk(v, path).into_owned()),
+            Some(v) => Cow::Owned(walk(&v.as_value(), path).into_owned()),
             None => Cow::Borrowed(&NULL),
         },
         Node::OutObject(node, path) => {

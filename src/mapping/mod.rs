@@ -7,6 +7,7 @@ pub mod ast;
 pub mod codes;
 pub mod compile;
 mod eval;
+mod fast;
 pub mod functions;
 pub mod links;
 mod ops;

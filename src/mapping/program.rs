@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use super::ast::{BinaryOp, UnaryOp};
+use super::fast::Text;
 use super::functions::{Call, Nulls, Param, PlainFn};
 use super::record::{MappedRecord, Shape, ShapeNode};
 use super::value::Value;
@@ -71,6 +72,8 @@ pub(crate) enum Step {
         slot: usize,
         field: String,
         value: Node,
+        /// `value` specialised, when it has a fast form.
+        fast: Option<Text>,
         place: String,
     },
     Let {
@@ -131,6 +134,8 @@ pub(crate) enum Callee {
 
 pub(crate) struct CallSite {
     pub name: String,
+    /// A built-in function (not a Rhai function or `link`).
+    pub builtin: bool,
     pub params: Vec<Param>,
     pub nulls: Nulls,
     pub callee: Callee,

@@ -1,10 +1,16 @@
 //! A mapped record: the values of the destination fields, in a layout (the [`Shape`])
 //! that the compiled mapping shares between all its records. Field names are not
 //! copied per record, and fields keep the order in which the mapping assigns them.
+//!
+//! Each field's value is a [`Slot`]: text is held as a small string (up to 24 bytes
+//! without an allocation), so copying a short source field or a constant into the output
+//! costs no allocation; other values are JSON values.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
+use compact_str::CompactString;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use super::value::{Map, Value};
@@ -64,15 +70,15 @@ impl Shape {
 
 impl ShapeNode {
     /// This node as a value, reading `values` (cloned).
-    pub(crate) fn to_value(&self, values: &[Value]) -> Value {
+    pub(crate) fn to_value(&self, values: &[Slot]) -> Value {
         match self {
-            ShapeNode::Slot(slot) => values.get(*slot).cloned().unwrap_or(Value::Null),
+            ShapeNode::Slot(slot) => values.get(*slot).map_or(Value::Null, Slot::to_value),
             ShapeNode::Object(children) => object(children, values),
         }
     }
 }
 
-fn object(fields: &[(String, ShapeNode)], values: &[Value]) -> Value {
+fn object(fields: &[(String, ShapeNode)], values: &[Slot]) -> Value {
     Value::Object(
         fields
             .iter()
@@ -81,21 +87,105 @@ fn object(fields: &[(String, ShapeNode)], values: &[Value]) -> Value {
     )
 }
 
+/// Like [`object`], moving the values out of `values` instead of cloning them.
+fn object_from(fields: &[(String, ShapeNode)], values: &mut [Slot]) -> Value {
+    Value::Object(
+        fields
+            .iter()
+            .map(|(k, node)| {
+                let value = match node {
+                    ShapeNode::Slot(slot) => values.get_mut(*slot).map_or(Value::Null, Slot::take),
+                    ShapeNode::Object(children) => object_from(children, values),
+                };
+                (k.clone(), value)
+            })
+            .collect::<Map<_, _>>(),
+    )
+}
+
+/// The value of one destination field.
+#[derive(Debug, Clone)]
+pub(crate) enum Slot {
+    /// Text, stored inline when short.
+    Text(CompactString),
+    /// Any other value (or text moved in from a `serde_json::Value`).
+    Value(Value),
+}
+
+impl Slot {
+    /// A slot holding an evaluated value: borrowed text is copied into a small string
+    /// (no allocation when short), owned values are moved.
+    pub(crate) fn from_cow(value: Cow<'_, Value>) -> Slot {
+        match value {
+            Cow::Borrowed(Value::String(text)) => Slot::Text(CompactString::new(text)),
+            Cow::Borrowed(other) => Slot::Value(other.clone()),
+            Cow::Owned(value) => Slot::Value(value),
+        }
+    }
+
+    /// The slot as a JSON value (borrowed when it holds one).
+    pub(crate) fn as_value(&self) -> Cow<'_, Value> {
+        match self {
+            Slot::Text(text) => Cow::Owned(Value::String(text.to_string())),
+            Slot::Value(value) => Cow::Borrowed(value),
+        }
+    }
+
+    pub(crate) fn to_value(&self) -> Value {
+        self.as_value().into_owned()
+    }
+
+    /// The value, leaving null in its place.
+    fn take(&mut self) -> Value {
+        match std::mem::replace(self, Slot::Value(Value::Null)) {
+            Slot::Text(text) => Value::String(text.into_string()),
+            Slot::Value(value) => value,
+        }
+    }
+}
+
+/// Equal when the JSON values are: text is the same whichever way it is stored.
+impl PartialEq for Slot {
+    fn eq(&self, other: &Slot) -> bool {
+        match (self, other) {
+            (Slot::Text(a), Slot::Text(b)) => a == b,
+            (Slot::Text(a), Slot::Value(Value::String(b)))
+            | (Slot::Value(Value::String(b)), Slot::Text(a)) => a.as_str() == b.as_str(),
+            (Slot::Value(a), Slot::Value(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Serialize for Slot {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Slot::Text(text) => serializer.serialize_str(text),
+            Slot::Value(value) => value.serialize(serializer),
+        }
+    }
+}
+
 /// The destination record a mapping made of one source record.
 #[derive(Clone, PartialEq)]
 pub struct MappedRecord {
     shape: Arc<Shape>,
-    values: Vec<Value>,
+    values: Vec<Slot>,
 }
 
 impl MappedRecord {
-    pub(crate) fn new(shape: Arc<Shape>, values: Vec<Value>) -> MappedRecord {
+    pub(crate) fn new(shape: Arc<Shape>, values: Vec<Slot>) -> MappedRecord {
         MappedRecord { shape, values }
     }
 
     /// The record as a JSON object.
     pub fn to_value(&self) -> Value {
         object(&self.shape.fields, &self.values)
+    }
+
+    /// The record as a JSON object, its values moved rather than copied.
+    pub fn into_value(mut self) -> Value {
+        object_from(&self.shape.fields, &mut self.values)
     }
 
     /// The value of a top-level field.
@@ -132,7 +222,7 @@ impl Serialize for MappedRecord {
 /// Serializes one level of the shape without building values.
 struct Fields<'a> {
     fields: &'a [(String, ShapeNode)],
-    values: &'a [Value],
+    values: &'a [Slot],
 }
 
 impl Serialize for Fields<'_> {
@@ -140,9 +230,10 @@ impl Serialize for Fields<'_> {
         let mut map = serializer.serialize_map(Some(self.fields.len()))?;
         for (key, node) in self.fields {
             match node {
-                ShapeNode::Slot(slot) => {
-                    map.serialize_entry(key, self.values.get(*slot).unwrap_or(&Value::Null))?
-                }
+                ShapeNode::Slot(slot) => match self.values.get(*slot) {
+                    Some(value) => map.serialize_entry(key, value)?,
+                    None => map.serialize_entry(key, &Value::Null)?,
+                },
                 ShapeNode::Object(children) => map.serialize_entry(
                     key,
                     &Fields {
@@ -171,7 +262,12 @@ mod tests {
         shape.add(&path("address.zip"), 3);
         let record = MappedRecord::new(
             Arc::new(shape),
-            vec![json!(1), json!("Gent"), json!(null), json!("9000")],
+            vec![
+                Slot::Value(json!(1)),
+                Slot::Text("Gent".into()),
+                Slot::Value(json!(null)),
+                Slot::Value(json!("9000")),
+            ],
         );
         assert_eq!(
             record.to_string(),
@@ -185,5 +281,16 @@ mod tests {
             record.get("address"),
             Some(json!({"city": "Gent", "zip": "9000"}))
         );
+        assert_eq!(record.clone().into_value(), record.to_value());
+        let same = MappedRecord::new(
+            Arc::clone(&record.shape),
+            vec![
+                Slot::Value(json!(1)),
+                Slot::Value(json!("Gent")),
+                Slot::Value(json!(null)),
+                Slot::Text("9000".into()),
+            ],
+        );
+        assert_eq!(record, same);
     }
 }

@@ -27,6 +27,8 @@ mod objects;
 mod text;
 pub(crate) mod time;
 
+pub(crate) use lookup::Table as LookupTable;
+
 /// The families of built-in functions, in the order the reference lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Category {

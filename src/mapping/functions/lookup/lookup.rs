@@ -50,7 +50,8 @@ struct Lookup {
 }
 
 /// A constant table: its values, and their positions by exact and by folded key.
-struct Table {
+/// A constant lookup table, indexed once per call site.
+pub(crate) struct Table {
     values: Vec<Value>,
     /// The keys and their [`fold`]ed forms in table order, searched in small tables
     /// (comparing a few short keys costs less than hashing one).
@@ -64,7 +65,7 @@ struct Table {
 const SCAN_LIMIT: usize = 16;
 
 impl Table {
-    fn new(map: &value::Map<String, Value>) -> Table {
+    pub(crate) fn new(map: &value::Map<String, Value>) -> Table {
         let mut table = Table {
             values: Vec::with_capacity(map.len()),
             keys: Vec::with_capacity(map.len()),
@@ -82,7 +83,8 @@ impl Table {
         table
     }
 
-    fn get(&self, key: &str) -> Option<&Value> {
+    /// The value of `key`: exact match first, then ignoring case and white space at the ends.
+    pub(crate) fn get(&self, key: &str) -> Option<&Value> {
         let position = if self.keys.len() <= SCAN_LIMIT {
             self.scan(key)?
         } else {

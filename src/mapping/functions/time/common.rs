@@ -161,12 +161,29 @@ pub(crate) fn moment_arg(args: &Args<'_, '_>, i: usize) -> Result<Moment, FnErro
 /// only when they are not zero. RFC 3339 has four-digit years, so times outside the years
 /// 0000–9999 are an error.
 pub(crate) fn rfc3339(t: DateTime<Utc>) -> Result<Value, String> {
+    Ok(Value::String(match rfc3339_text(t)? {
+        Rfc3339::Whole(text) => std::str::from_utf8(&text)
+            .map_err(|e| e.to_string())?
+            .to_string(),
+        Rfc3339::Fraction(text) => text,
+    }))
+}
+
+/// A time in RFC 3339 (see [`rfc3339`]), before it becomes a value.
+pub(crate) enum Rfc3339 {
+    /// Whole seconds, the common case: `2026-03-29T08:15:00Z` (ASCII).
+    Whole([u8; 20]),
+    /// With fractional seconds.
+    Fraction(String),
+}
+
+pub(crate) fn rfc3339_text(t: DateTime<Utc>) -> Result<Rfc3339, String> {
     // The fields of the UTC time, read without converting to local time (a no-op for UTC
     // that still costs a date computation per field).
     let utc = t.naive_utc();
     check_year(utc.year())?;
     if utc.nanosecond() != 0 {
-        return Ok(Value::String(
+        return Ok(Rfc3339::Fraction(
             t.to_rfc3339_opts(SecondsFormat::AutoSi, true),
         ));
     }
@@ -186,8 +203,7 @@ pub(crate) fn rfc3339(t: DateTime<Utc>) -> Result<Value, String> {
     text[16] = b':';
     put_digits(&mut text[17..19], t.second());
     text[19] = b'Z';
-    let text = std::str::from_utf8(&text).map_err(|e| e.to_string())?;
-    Ok(Value::String(text.to_string()))
+    Ok(Rfc3339::Whole(text))
 }
 
 /// Writes `value` as exactly `out.len()` decimal digits (zero-padded; higher digits cut).

@@ -12,6 +12,8 @@ mod parse_time;
 mod to_date;
 mod to_unix;
 
+pub(crate) use parse_time::FixedParseTime;
+
 pub(super) fn all() -> Vec<&'static Function> {
     vec![
         &parse_time::PARSE_TIME,

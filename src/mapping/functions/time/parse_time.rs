@@ -10,7 +10,8 @@ use crate::mapping::functions::{
 use crate::mapping::value::{self, Value};
 
 use super::common::{
-    Moment, Prepared, TimeFormat, Use, moment_arg, prepare_format, prepare_zone, rfc3339,
+    Moment, Prepared, Rfc3339, TimeFormat, Use, compile_format, moment_arg, parse_moment,
+    parse_zone, prepare_format, prepare_zone, rfc3339, rfc3339_text,
 };
 
 pub(crate) const PARSE_TIME: Function = Function {
@@ -82,6 +83,44 @@ impl Call for ParseTime {
             .instant(zone)
             .map_err(|e| args.fail(format_args!("{}: {e}", value::excerpt(args.value(0)))))?;
         rfc3339(instant).map_err(|e| args.fail(e))
+    }
+}
+
+/// `parse_time` with a constant format and zone, on text: the evaluator's fast path.
+/// It answers only when the ordinary call would succeed with the same result; on any
+/// failure it gives `None` and the evaluator makes the ordinary call, which says why.
+pub(crate) struct FixedParseTime {
+    format: Option<TimeFormat>,
+    zone: Tz,
+}
+
+impl FixedParseTime {
+    /// From the constant format and zone arguments (null when left out); `None` when
+    /// they are not valid (the compiler has reported it).
+    pub(crate) fn new(format: &Value, zone: &Value) -> Option<FixedParseTime> {
+        let format = match format {
+            Value::Null => None,
+            Value::String(text) => Some(compile_format(text, Use::Parse).ok()?),
+            _ => return None,
+        };
+        let zone = match zone {
+            Value::Null => Tz::UTC,
+            Value::String(name) => parse_zone(name).ok()?,
+            _ => return None,
+        };
+        Some(FixedParseTime { format, zone })
+    }
+
+    /// The time in `text` as RFC 3339 in UTC, written by `write`.
+    pub(crate) fn parse<T>(&self, text: &str, write: impl FnOnce(&str) -> T) -> Option<T> {
+        let moment = match &self.format {
+            Some(format) => format.parse(value::trim_text(text)).ok()?,
+            None => parse_moment(text)?,
+        };
+        match rfc3339_text(moment.instant(self.zone).ok()?).ok()? {
+            Rfc3339::Whole(bytes) => std::str::from_utf8(&bytes).ok().map(write),
+            Rfc3339::Fraction(text) => Some(write(&text)),
+        }
     }
 }
 

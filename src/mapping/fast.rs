@@ -1,0 +1,480 @@
+//! Text expressions specialised when a mapping compiles: the common shapes of an
+//! assignment (a source field or a constant, piped through `trim`, `lower`, `upper`,
+//! `required`, `concat`, `??`, `lookup` with a constant table, `parse_time` with a
+//! constant format and zone) evaluated on borrowed text, without building a JSON value
+//! for every step.
+//!
+//! The fast path never decides anything the ordinary evaluator would decide otherwise:
+//! it answers only for text and null, and gives up (`None`) on anything else — a number
+//! to format, an empty `required` value, a time that does not parse. The evaluator then
+//! evaluates the assignment the ordinary way, which gives the same value or the error
+//! message. These functions have no side effects, so evaluating twice is harmless.
+
+use compact_str::CompactString;
+
+use super::ast::BinaryOp;
+use super::functions::LookupTable;
+use super::functions::time::FixedParseTime;
+use super::ops;
+use super::program::{CallSite, Node};
+use super::record::Slot;
+use super::value::{self, Value};
+
+/// An assignment's expression, specialised (see the module documentation).
+pub(crate) enum Text {
+    Leaf(Leaf),
+    Concat(Box<[Text]>),
+    /// `??`
+    Coalesce(Box<Text>, Box<Text>),
+    /// A value piped through functions of one text argument, in order.
+    Pipe(Box<Text>, Box<[Op]>),
+    /// `if left OP right then … else …`, comparing two leaves.
+    If(Box<(BinaryOp, Leaf, Leaf)>, Box<Text>, Box<Text>),
+}
+
+/// A value read without computing anything.
+pub(crate) enum Leaf {
+    /// A top-level source field, by field slot.
+    Field(usize),
+    Const(Value),
+}
+
+/// A function of one text argument (its other arguments are constants).
+pub(crate) enum Op {
+    Trim,
+    Lower,
+    Upper,
+    Required,
+    /// `lookup` with a constant table; the default (null when left out).
+    Lookup(Box<LookupTable>, Value),
+    ParseTime(Box<FixedParseTime>),
+}
+
+/// How deeply specialised expressions may nest. The fast path evaluates by recursion
+/// without the evaluator's stack checks, so deeper expressions (rare in real mappings)
+/// are left to the evaluator, which grows the stack as it goes.
+const MAX_DEPTH: usize = 24;
+
+/// The specialised form of `node`, when it has one.
+pub(crate) fn specialise(node: &Node) -> Option<Text> {
+    specialise_at(node, 0)
+}
+
+fn specialise_at(node: &Node, depth: usize) -> Option<Text> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    let specialise = |node: &Node| specialise_at(node, depth + 1);
+    match node {
+        Node::Const(_) | Node::Field(..) => leaf(node).map(Text::Leaf),
+        Node::Binary(BinaryOp::Coalesce, left, right) => Some(Text::Coalesce(
+            Box::new(specialise(left)?),
+            Box::new(specialise(right)?),
+        )),
+        Node::If(condition, then, otherwise) => {
+            let Node::Binary(
+                op @ (BinaryOp::Eq
+                | BinaryOp::Ne
+                | BinaryOp::Lt
+                | BinaryOp::Le
+                | BinaryOp::Gt
+                | BinaryOp::Ge),
+                left,
+                right,
+            ) = condition.as_ref()
+            else {
+                return None;
+            };
+            Some(Text::If(
+                Box::new((*op, leaf(left)?, leaf(right)?)),
+                Box::new(specialise(then)?),
+                Box::new(specialise(otherwise)?),
+            ))
+        }
+        Node::Call(site) => call(site, depth),
+        _ => None,
+    }
+}
+
+fn leaf(node: &Node) -> Option<Leaf> {
+    match node {
+        Node::Const(v) => Some(Leaf::Const(v.clone())),
+        Node::Field(slot, path) if path.is_empty() => Some(Leaf::Field(*slot)),
+        _ => None,
+    }
+}
+
+fn call(site: &CallSite, depth: usize) -> Option<Text> {
+    if !site.builtin || site.lambda.is_some() {
+        return None;
+    }
+    let specialise = |node: &Node| specialise_at(node, depth + 1);
+    let constant = |i: usize| match site.args.get(i) {
+        None => Some(&Value::Null),
+        Some(Node::Const(v)) => Some(v),
+        Some(_) => None,
+    };
+    let op = match (site.name.as_str(), site.args.len()) {
+        ("trim", 1) => Op::Trim,
+        ("lower", 1) => Op::Lower,
+        ("upper", 1) => Op::Upper,
+        ("required", 1) => Op::Required,
+        ("concat", _) => {
+            return Some(Text::Concat(
+                site.args.iter().map(specialise).collect::<Option<_>>()?,
+            ));
+        }
+        ("lookup", 2 | 3) => {
+            let Value::Object(table) = constant(1)? else {
+                return None;
+            };
+            Op::Lookup(Box::new(LookupTable::new(table)), constant(2)?.clone())
+        }
+        ("parse_time", 1..=3) => {
+            Op::ParseTime(Box::new(FixedParseTime::new(constant(1)?, constant(2)?)?))
+        }
+        _ => return None,
+    };
+    // `x | trim | lower` is one pipe of two functions.
+    Some(match specialise(site.args.first()?)? {
+        Text::Pipe(source, ops) => {
+            let mut ops = ops.into_vec();
+            ops.push(op);
+            Text::Pipe(source, ops.into_boxed_slice())
+        }
+        source => Text::Pipe(Box::new(source), Box::new([op])),
+    })
+}
+
+/// An intermediate result: null, text (borrowed or built), or another value, borrowed.
+enum Val<'a> {
+    Null,
+    Str(&'a str),
+    Own(CompactString),
+    Other(&'a Value),
+}
+
+impl<'a> Val<'a> {
+    fn of(value: &'a Value) -> Val<'a> {
+        match value {
+            Value::Null => Val::Null,
+            Value::String(text) => Val::Str(text),
+            other => Val::Other(other),
+        }
+    }
+
+    fn text(&self) -> Option<&str> {
+        match self {
+            Val::Str(text) => Some(text),
+            Val::Own(text) => Some(text),
+            Val::Null | Val::Other(_) => None,
+        }
+    }
+
+    fn into_slot(self) -> Slot {
+        match self {
+            Val::Null => Slot::Value(Value::Null),
+            Val::Str(text) => Slot::Text(CompactString::new(text)),
+            Val::Own(text) => Slot::Text(text),
+            Val::Other(value) => Slot::Value(value.clone()),
+        }
+    }
+}
+
+/// Evaluates `text` on the record's fields; `None` when the ordinary evaluator must.
+pub(crate) fn eval(text: &Text, fields: &[&Value]) -> Option<Slot> {
+    match text {
+        Text::Leaf(leaf) => Some(Val::of(leaf_value(leaf, fields)?).into_slot()),
+        _ => value_of(text, fields).map(Val::into_slot),
+    }
+}
+
+/// [`value_of`], with leaves (the most common operands) read in line rather than by
+/// a recursive call.
+#[inline(always)]
+fn operand<'a>(text: &'a Text, fields: &[&'a Value]) -> Option<Val<'a>> {
+    match text {
+        Text::Leaf(leaf) => Some(Val::of(leaf_value(leaf, fields)?)),
+        _ => value_of(text, fields),
+    }
+}
+
+#[inline]
+fn leaf_value<'a>(leaf: &'a Leaf, fields: &[&'a Value]) -> Option<&'a Value> {
+    match leaf {
+        Leaf::Field(slot) => fields.get(*slot).copied(),
+        Leaf::Const(v) => Some(v),
+    }
+}
+
+fn value_of<'a>(text: &'a Text, fields: &[&'a Value]) -> Option<Val<'a>> {
+    Some(match text {
+        Text::Leaf(leaf) => Val::of(leaf_value(leaf, fields)?),
+        Text::Pipe(source, ops) => {
+            let mut value = operand(source, fields)?;
+            for op in ops {
+                value = apply(op, value)?;
+            }
+            value
+        }
+        Text::Concat(parts) => {
+            let mut out = CompactString::default();
+            for part in parts {
+                match operand(part, fields)? {
+                    Val::Null => {}
+                    Val::Str(s) => out.push_str(s),
+                    Val::Own(s) => out.push_str(&s),
+                    Val::Other(_) => return None,
+                }
+            }
+            Val::Own(out)
+        }
+        Text::Coalesce(left, right) => match operand(left, fields)? {
+            Val::Null => operand(right, fields)?,
+            v => v,
+        },
+        Text::If(condition, then, otherwise) => {
+            let (op, left, right) = condition.as_ref();
+            let (left, right) = (leaf_value(left, fields)?, leaf_value(right, fields)?);
+            let holds = ops::binary(*op, left, right).ok()?;
+            if ops::truth(&holds, "if").ok()? {
+                operand(then, fields)?
+            } else {
+                operand(otherwise, fields)?
+            }
+        }
+    })
+}
+
+/// One function of a pipe, applied to the value so far.
+#[inline]
+fn apply<'a>(op: &'a Op, value: Val<'a>) -> Option<Val<'a>> {
+    Some(match op {
+        Op::Trim => match value {
+            Val::Null => Val::Null,
+            Val::Str(s) => Val::Str(value::trim_text(s)),
+            Val::Own(s) => {
+                let trimmed = value::trim_text(&s);
+                if trimmed.len() == s.len() {
+                    Val::Own(s)
+                } else {
+                    Val::Own(CompactString::new(trimmed))
+                }
+            }
+            Val::Other(_) => return None,
+        },
+        Op::Lower => change_case(value, Case::Lower)?,
+        Op::Upper => change_case(value, Case::Upper)?,
+        Op::Required => match value {
+            Val::Null => return None,
+            Val::Other(v) if value::is_empty(v) => return None,
+            v => {
+                if v.text().is_some_and(|s| value::trim_text(s).is_empty()) {
+                    return None;
+                }
+                v
+            }
+        },
+        Op::Lookup(table, default) => match value {
+            Val::Null => Val::of(default),
+            Val::Other(_) => return None,
+            key => Val::of(table.get(key.text()?).unwrap_or(default)),
+        },
+        Op::ParseTime(parser) => match value {
+            Val::Null => Val::Null,
+            Val::Other(_) => return None,
+            v => Val::Own(parser.parse(v.text()?, |t| CompactString::new(t))?),
+        },
+    })
+}
+
+#[derive(Clone, Copy)]
+enum Case {
+    Lower,
+    Upper,
+}
+
+/// `lower` and `upper`: ASCII text changed byte by byte (left as it is, still borrowed,
+/// when nothing changes), other text by the full Unicode rules, as the functions do.
+fn change_case(value: Val<'_>, case: Case) -> Option<Val<'_>> {
+    let text = match &value {
+        Val::Null => return Some(Val::Null),
+        Val::Other(_) => return None,
+        v => v.text()?,
+    };
+    if text.is_ascii() {
+        let changes = match case {
+            Case::Lower => text.bytes().any(|b| b.is_ascii_uppercase()),
+            Case::Upper => text.bytes().any(|b| b.is_ascii_lowercase()),
+        };
+        if !changes {
+            return Some(value);
+        }
+        let mut out = CompactString::new(text);
+        match case {
+            Case::Lower => out.make_ascii_lowercase(),
+            Case::Upper => out.make_ascii_uppercase(),
+        }
+        Some(Val::Own(out))
+    } else {
+        Some(Val::Own(CompactString::from(match case {
+            Case::Lower => text.to_lowercase(),
+            Case::Upper => text.to_uppercase(),
+        })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::LazyLock;
+
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use crate::diagnostic::SourceFile;
+    use crate::mapping::functions::Registry;
+    use crate::mapping::program::Step;
+    use crate::mapping::{Environment, Mapping, NoImports, Outcome, compile};
+
+    /// Every shape the fast path knows, and a few it must leave alone.
+    const MAPPING: &str = r#"
+a = x
+b = x | trim
+c = x | trim | lower | required
+d = concat(x | trim, " ", y, z)
+e = x ?? "fallback"
+f = x | upper | lookup({NL: "Netherlands", BE: "Belgium", n: 1, "": "empty", "1": "one"}, "Other")
+g = x | parse_time("%d/%m/%Y %H:%M", "Europe/Amsterdam")
+h = y | parse_time
+i = (x | required) ?? (y | lower)
+j = x | lookup({NL: "Netherlands", nl: null})
+k = y | upper | trim
+l = "const"
+m = x ?? y ?? z
+n = concat(x)
+o = z | lower | upper | required
+p = x.inner | trim
+q = if y > 2 then x else "no"
+r = if x == "NL" then "yes" else concat(x, "?")
+s = if x + 1 > 2 then x else y
+t = if y >= z then y | trim else z | lower
+"#;
+
+    /// How many assignments of [`MAPPING`] have a fast form.
+    const FAST: usize = 18;
+
+    fn mapping(fast: bool) -> Mapping {
+        let registry = Registry::builtin();
+        let env = Environment {
+            functions: &registry,
+            vars: None,
+            imports: &NoImports,
+        };
+        let Some(mut mapping) = compile(&SourceFile::new("fast.map", MAPPING), &env).mapping else {
+            panic!("the test mapping does not compile");
+        };
+        for step in &mut mapping.steps {
+            if let Step::Assign { fast: f, .. } = step
+                && !fast
+            {
+                *f = None;
+            }
+        }
+        mapping
+    }
+
+    static FAST_MAPPING: LazyLock<Mapping> = LazyLock::new(|| mapping(true));
+    static SLOW_MAPPING: LazyLock<Mapping> = LazyLock::new(|| mapping(false));
+
+    fn field() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            "[ \tA-Za-z0-9/:.@éÉßİ\u{a0}\u{3000}-]{0,14}".prop_map(Value::from),
+            "(0[1-9]|[12][0-9]|3[0-2])/(0[1-9]|1[0-3])/(19|20|99)[0-9]{2} ([01][0-9]|2[0-5]):[0-6][0-9]"
+                .prop_map(Value::from),
+            prop_oneof![
+                Just("NL"),
+                Just(" be "),
+                Just("n"),
+                Just(""),
+                Just("  "),
+                Just("29/03/2026 02:30"),
+                Just("25/10/2026 02:30"),
+                Just("2026-03-29T10:15:00.5+02:00"),
+                Just("2026-03-29"),
+            ]
+            .prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            (-1e6f64..1e6).prop_map(|f| json!(f)),
+            any::<bool>().prop_map(Value::from),
+            Just(json!([])),
+            Just(json!(["a"])),
+            Just(json!({})),
+            Just(json!({"inner": " x "})),
+        ]
+    }
+
+    #[test]
+    fn the_test_mapping_uses_the_fast_path() {
+        let fast = FAST_MAPPING
+            .steps
+            .iter()
+            .filter(|s| matches!(s, Step::Assign { fast: Some(_), .. }))
+            .count();
+        assert_eq!(fast, FAST);
+    }
+
+    /// `a = concat(x, concat(x, …))`, `levels` deep.
+    fn nested_concat(levels: usize) -> String {
+        format!(
+            "a = {}{}",
+            vec!["concat(x"; levels].join(", "),
+            ")".repeat(levels)
+        )
+    }
+
+    /// Deeply nested expressions are left to the evaluator (which checks its stack),
+    /// and still give the same value.
+    #[test]
+    fn deep_expressions_are_left_to_the_evaluator() {
+        let registry = Registry::builtin();
+        let env = Environment {
+            functions: &registry,
+            vars: None,
+            imports: &NoImports,
+        };
+        let shallow = nested_concat(10);
+        let deep = nested_concat(60);
+        for (text, fast) in [(&shallow, true), (&deep, false)] {
+            let Some(mapping) = compile(&SourceFile::new("deep.map", text), &env).mapping else {
+                panic!("does not compile: {text}");
+            };
+            assert!(
+                matches!(&mapping.steps[..], [Step::Assign { fast: f, .. }] if f.is_some() == fast),
+                "{text}"
+            );
+            let Outcome::Mapped(out) = mapping.apply(&json!({"x": "ab"}), &json!({})) else {
+                panic!("not mapped: {text}");
+            };
+            let repeats = if fast { 10 } else { 60 };
+            assert_eq!(out.get("a"), Some(json!("ab".repeat(repeats))));
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn the_fast_path_agrees_with_the_evaluator(x in field(), y in field(), z in field()) {
+            let record = json!({"x": x, "y": y, "z": z});
+            let fast = FAST_MAPPING.apply(&record, &json!({}));
+            let slow = SLOW_MAPPING.apply(&record, &json!({}));
+            prop_assert_eq!(&fast, &slow);
+            if let (Outcome::Mapped(f), Outcome::Mapped(s)) =
+                (&fast, &slow)
+            {
+                prop_assert_eq!(f.to_string(), s.to_string());
+                prop_assert_eq!(f.to_value(), s.to_value());
+            }
+        }
+    }
+}
