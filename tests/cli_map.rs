@@ -199,3 +199,48 @@ fn reads_csv_input_by_its_extension() {
     assert!(stderr.contains("unreadable: line 4"), "{stderr}");
     assert_eq!(out.status.code(), Some(1), "{stderr}");
 }
+
+#[test]
+fn a_long_csv_file_maps_every_row_once_and_in_order() {
+    // More rows than several batches of the reading thread, whose records are reused
+    // once mapped: no row may show a value of another, whatever their lengths.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mapping = dir.path().join("m.map");
+    std::fs::write(&mapping, "n = n\ntext = text | upper\n").expect("written");
+    let csv = dir.path().join("rows.csv");
+    let mut input = String::from("text,n\n");
+    let mut expected = String::new();
+    let mut bad = Vec::new();
+    for n in 0..5000 {
+        if n % 997 == 500 {
+            input.push_str("only one field\n");
+            bad.push(n + 2);
+            continue;
+        }
+        let text = "é\"x".repeat(n % 7);
+        input.push_str(&format!("\"{}\",{n}\n", text.replace('"', "\"\"")));
+        expected.push_str(&format!(
+            "{{\"n\":\"{n}\",\"text\":{}}}\n",
+            serde_json::to_string(&text.to_uppercase()).expect("json")
+        ));
+    }
+    std::fs::write(&csv, input).expect("written");
+    let out = sluice(
+        &[
+            "map",
+            &mapping.to_string_lossy(),
+            "--input",
+            &csv.to_string_lossy(),
+        ],
+        "",
+    );
+    assert!(text(&out.stdout) == expected, "the output differs");
+    let stderr = text(&out.stderr);
+    for line in bad {
+        assert!(
+            stderr.contains(&format!("unreadable: line {line}:")),
+            "{stderr}"
+        );
+    }
+    assert!(stderr.contains("4995 mapped"), "{stderr}");
+}

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeSet;
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Write};
-use std::path::PathBuf;
-use std::sync::mpsc;
+use std::io::{self, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread;
 
 use clap::Args;
@@ -13,8 +13,9 @@ use serde_json::{Map, Value};
 
 use super::{PROBLEMS, SUCCESS, USAGE, print_diagnostics};
 use crate::files::read_source;
+use crate::formats::compact::write_compact;
 use crate::formats::json::{Flow, read_records};
-use crate::formats::{self, ReadOptions};
+use crate::formats::{self, CsvReader, CsvRecord, CsvRow, ReadOptions};
 use crate::mapping::{Environment, MappedRecord, Outcome, compile};
 use crate::pipeline::FileFormat;
 
@@ -42,6 +43,108 @@ fn parse_var(text: &str) -> Result<(String, String), String> {
 
 /// Records handed from the reading thread to the mapping thread at a time.
 const BATCH: usize = 512;
+
+/// Records (or why one could not be read) handed from the reading thread to the
+/// mapping thread at a time.
+type Batch = Vec<Result<Source, String>>;
+
+/// A record as its reader made it.
+enum Source {
+    /// A CSV row, to be given back to the reader and filled again.
+    Csv(CsvRecord),
+    /// A record of any other format.
+    Json(Value),
+}
+
+impl Source {
+    fn value(&self) -> &Value {
+        match self {
+            Source::Csv(record) => record.value(),
+            Source::Json(value) => value,
+        }
+    }
+}
+
+/// Sends `batch` when it is full; `Stop` when the mapping thread has gone.
+fn send_full(batches: &SyncSender<Batch>, batch: &mut Batch) -> Flow {
+    if batch.len() < BATCH {
+        return Flow::Continue;
+    }
+    let full = std::mem::replace(batch, Vec::with_capacity(BATCH));
+    match batches.send(full) {
+        Ok(()) => Flow::Continue,
+        Err(_) => Flow::Stop,
+    }
+}
+
+/// Sends the last records (the mapping thread may be gone: then nobody wants them).
+fn send_rest(batches: &SyncSender<Batch>, batch: Batch) {
+    if !batch.is_empty() {
+        let _ = batches.send(batch);
+    }
+}
+
+/// Reads a CSV file into batches, filling records that the mapping thread gave back
+/// (`returned`) when there are some.
+fn read_csv(
+    path: &Path,
+    batches: &SyncSender<Batch>,
+    returned: &Receiver<Vec<CsvRecord>>,
+) -> io::Result<()> {
+    let mut rows = CsvReader::open(path, &ReadOptions::default())
+        .map_err(|e| io::Error::other(e.to_string()))?;
+    let mut spare: Vec<CsvRecord> = Vec::new();
+    let mut batch = Vec::with_capacity(BATCH);
+    let result = loop {
+        if spare.is_empty() {
+            while let Ok(records) = returned.try_recv() {
+                spare.extend(records);
+            }
+        }
+        let mut record = spare.pop().unwrap_or_default();
+        match rows.read_into(&mut record) {
+            Ok(CsvRow::End) => break Ok(()),
+            Ok(CsvRow::Record) => batch.push(Ok(Source::Csv(record))),
+            Ok(CsvRow::Problem(e)) => {
+                spare.push(record);
+                batch.push(Err(e.to_string()));
+            }
+            Err(e) => break Err(io::Error::other(e.to_string())),
+        }
+        if send_full(batches, &mut batch) == Flow::Stop {
+            return Ok(());
+        }
+    };
+    send_rest(batches, batch);
+    result
+}
+
+/// Writes the mapped records as NDJSON on stdout, a large buffer at a time, and hands
+/// each batch back (`done`) to be freed.
+fn write_ndjson(
+    written: &Receiver<(Vec<MappedRecord>, Vec<Value>)>,
+    done: &mpsc::Sender<Vec<MappedRecord>>,
+) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    let mut buffer = Vec::with_capacity(OUTPUT + (OUTPUT >> 2));
+    for (records, _sources) in written {
+        for record in &records {
+            write_compact(&mut buffer, record).map_err(io::Error::other)?;
+            buffer.push(b'\n');
+        }
+        // The mapping thread may have stopped: then the records are freed here.
+        let _ = done.send(records);
+        if buffer.len() >= OUTPUT {
+            out.write_all(&buffer)?;
+            buffer.clear();
+        }
+    }
+    out.write_all(&buffer)?;
+    out.flush()
+}
+
+/// Bytes of NDJSON gathered before they are written.
+const OUTPUT: usize = 1 << 20;
 
 /// Counts for the summary line.
 #[derive(Default)]
@@ -106,48 +209,41 @@ pub fn run(args: MapArgs) -> u8 {
         },
     };
     let input_path = args.input.clone();
+    // CSV rows are read into records that come back once mapped, so that their maps and
+    // text buffers are reused instead of allocated and freed per row.
     // Reading and parsing runs on its own thread, mapping on this one; batches keep the
     // hand-over cheap and the bounded channel keeps memory flat.
-    let (batches, received) = mpsc::sync_channel::<Vec<Result<Value, String>>>(8);
-    let reader = thread::spawn(move || {
-        let mut batch = Vec::with_capacity(BATCH);
-        let mut each = |record: Result<Value, String>| {
-            batch.push(record);
-            if batch.len() == BATCH {
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                if batches.send(full).is_err() {
-                    return Flow::Stop;
-                }
-            }
-            Flow::Continue
-        };
-        let result = match (input_path, file_format) {
-            (Some(path), Some(format)) => {
-                formats::read_file(&path, format, &ReadOptions::default(), &mut |record| {
-                    each(record.map_err(|e| e.to_string()))
-                })
-                .map_err(|e| io::Error::other(e.to_string()))
-            }
-            _ => read_records(input, |record| each(record.map_err(|e| e.to_string()))),
-        };
-        if !batch.is_empty() {
-            let _ = batches.send(batch);
+    let (batches, received) = mpsc::sync_channel::<Batch>(8);
+    let (give_back, returned) = mpsc::channel::<Vec<CsvRecord>>();
+    let reader = thread::spawn(move || match (input_path, file_format) {
+        (Some(path), Some(FileFormat::Csv)) => read_csv(&path, &batches, &returned),
+        (Some(path), Some(format)) => {
+            let mut batch = Vec::with_capacity(BATCH);
+            let result = formats::read_file(&path, format, &ReadOptions::default(), &mut |r| {
+                batch.push(r.map(Source::Json).map_err(|e| e.to_string()));
+                send_full(&batches, &mut batch)
+            })
+            .map_err(|e| io::Error::other(e.to_string()));
+            send_rest(&batches, batch);
+            result
         }
-        result
+        _ => {
+            let mut batch = Vec::with_capacity(BATCH);
+            let result = read_records(input, |r| {
+                batch.push(r.map(Source::Json).map_err(|e| e.to_string()));
+                send_full(&batches, &mut batch)
+            });
+            send_rest(&batches, batch);
+            result
+        }
     });
 
-    // Serializing, writing and freeing run on a third thread, so that this one only maps.
+    // Serializing and writing run on a third thread, so that this one only maps. The
+    // mapped records come back here to be freed: freeing memory on the thread that
+    // allocated it is cheaper.
     let (to_writer, written) = mpsc::sync_channel::<(Vec<MappedRecord>, Vec<Value>)>(8);
-    let writer = thread::spawn(move || -> io::Result<()> {
-        let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-        for (records, _sources) in written {
-            for record in &records {
-                serde_json::to_writer(&mut out, record)?;
-                out.write_all(b"\n")?;
-            }
-        }
-        out.flush()
-    });
+    let (done, to_free) = mpsc::channel::<Vec<MappedRecord>>();
+    let writer = thread::spawn(move || write_ndjson(&written, &done));
 
     let mut tally = Tally::default();
     let mut number = 0u64;
@@ -164,12 +260,12 @@ pub fn run(args: MapArgs) -> u8 {
                     continue;
                 }
             };
-            if !record.is_object() {
+            if !record.value().is_object() {
                 tally.invalid += 1;
                 eprintln!("record {number}: invalid: a record must be a JSON object");
                 continue;
             }
-            match mapping.apply(&record, &vars) {
+            match mapping.apply(record.value(), &vars) {
                 Outcome::Mapped(value) => {
                     tally.mapped += 1;
                     mapped.push(value);
@@ -185,9 +281,25 @@ pub fn run(args: MapArgs) -> u8 {
             }
             sources.push(record);
         }
-        if to_writer.send((mapped, sources)).is_err() {
+        // CSV records go back to the reader to be filled again (it may be gone already:
+        // then they are freed); others are freed on the writing thread.
+        let mut reused = Vec::new();
+        let mut others = Vec::new();
+        for source in sources {
+            match source {
+                Source::Csv(record) => reused.push(record),
+                Source::Json(value) => others.push(value),
+            }
+        }
+        if !reused.is_empty() {
+            let _ = give_back.send(reused);
+        }
+        if to_writer.send((mapped, others)).is_err() {
             // The writer stopped on an error; it is reported below.
             break 'batches;
+        }
+        while let Ok(records) = to_free.try_recv() {
+            drop(records);
         }
     }
     drop(to_writer);

@@ -6,6 +6,7 @@
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Map, Value};
 
@@ -23,39 +24,120 @@ pub(crate) fn read(
     options: &ReadOptions,
     each: &mut EachRecord<'_>,
 ) -> Result<(), FileError> {
-    let file = File::open(path).map_err(|e| FileError::io(path, e))?;
-    let mut reader = ::csv::ReaderBuilder::new()
-        .delimiter(options.delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .buffer_capacity(BUFFER)
-        .from_reader(file);
-    let mut row = ::csv::ByteRecord::new();
-    let mut layout: Option<Layout> = None;
-    while reader
-        .read_byte_record(&mut row)
-        .map_err(|e| csv_error(path, e))?
-    {
-        let line = row.position().map_or(0, |p| p.line());
-        if layout.is_none() {
-            let names = if options.header {
-                header_names(path, &row, options.encoding, line)?
-            } else {
-                (1..=row.len()).map(|n| n.to_string()).collect()
-            };
-            layout = Some(Layout::new(path, names, line)?);
-            if options.header {
-                continue;
-            }
-        }
-        let Some(layout) = &layout else {
-            continue;
+    let mut rows = CsvReader::open(path, options)?;
+    loop {
+        let mut record = CsvRecord::default();
+        let flow = match rows.read_into(&mut record)? {
+            CsvRow::End => return Ok(()),
+            CsvRow::Record => each(Ok(record.into_value())),
+            CsvRow::Problem(error) => each(Err(error)),
         };
-        if let Flow::Stop = each(layout.record(&mut row, options.encoding, line)) {
+        if let Flow::Stop = flow {
             return Ok(());
         }
     }
-    Ok(())
+}
+
+/// What [`CsvReader::read_into`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CsvRow {
+    /// The next record is in the value given.
+    Record,
+    /// A row that is not a record (wrong number of fields, not UTF-8); the value given
+    /// is left as it was and the rows after it can still be read.
+    Problem(ReadError),
+    /// The file has no more rows.
+    End,
+}
+
+/// A record read by a [`CsvReader`]. Handed back to the reader that filled it, it is
+/// filled again in place: its map and the text buffers of its fields are reused.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CsvRecord {
+    value: Value,
+    /// The layout that filled `value`; 0 for none.
+    layout: u64,
+}
+
+impl CsvRecord {
+    /// The record: a JSON object of text fields (`null` before the first read).
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    /// The record, no longer reused.
+    pub fn into_value(self) -> Value {
+        self.value
+    }
+}
+
+/// Numbers the layouts of all readers, so that a record is only filled in place by the
+/// reader (of the file) that made it.
+static LAYOUTS: AtomicU64 = AtomicU64::new(1);
+
+/// A CSV file read one row at a time into a [`CsvRecord`] the caller owns. Handing the
+/// same records back row after row reads a long file without allocating per row;
+/// `formats::read_file` gives a fresh record per row instead.
+pub struct CsvReader {
+    path: PathBuf,
+    reader: ::csv::Reader<File>,
+    row: ::csv::ByteRecord,
+    header: bool,
+    encoding: Encoding,
+    layout: Option<Layout>,
+}
+
+impl CsvReader {
+    /// Opens `path`; the header row is read with the first record.
+    pub fn open(path: &Path, options: &ReadOptions) -> Result<CsvReader, FileError> {
+        let file = File::open(path).map_err(|e| FileError::io(path, e))?;
+        let reader = ::csv::ReaderBuilder::new()
+            .delimiter(options.delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .buffer_capacity(BUFFER)
+            .from_reader(file);
+        Ok(CsvReader {
+            path: path.to_path_buf(),
+            reader,
+            row: ::csv::ByteRecord::new(),
+            header: options.header,
+            encoding: options.encoding,
+            layout: None,
+        })
+    }
+
+    /// Reads the next row into `record`. A record this reader filled before is filled
+    /// again in place; any other is replaced by a new one. `Err` is a file that cannot
+    /// be read on (I/O, or a CSV error the reader cannot step over).
+    pub fn read_into(&mut self, record: &mut CsvRecord) -> Result<CsvRow, FileError> {
+        loop {
+            if !self
+                .reader
+                .read_byte_record(&mut self.row)
+                .map_err(|e| csv_error(&self.path, e))?
+            {
+                return Ok(CsvRow::End);
+            }
+            let line = self.row.position().map_or(0, |p| p.line());
+            if let Some(layout) = &self.layout {
+                return Ok(layout.fill(&mut self.row, self.encoding, line, record));
+            }
+            let names = if self.header {
+                header_names(&self.path, &self.row, self.encoding, line)?
+            } else {
+                (1..=self.row.len()).map(|n| n.to_string()).collect()
+            };
+            let layout = Layout::new(&self.path, names, line)?;
+            if self.header {
+                self.layout = Some(layout);
+                continue;
+            }
+            let found = layout.fill(&mut self.row, self.encoding, line, record);
+            self.layout = Some(layout);
+            return Ok(found);
+        }
+    }
 }
 
 /// Field names in column order, and the record every row fills in.
@@ -65,6 +147,8 @@ struct Layout {
     template: Map<String, Value>,
     /// For each field of `template`, in its (sorted) order, the column it comes from.
     columns: Vec<usize>,
+    /// This layout's number (see [`LAYOUTS`]).
+    id: u64,
 }
 
 impl Layout {
@@ -83,19 +167,27 @@ impl Layout {
             .keys()
             .map(|key| names.iter().position(|n| n == key).unwrap_or(0))
             .collect();
-        Ok(Layout { template, columns })
+        let id = LAYOUTS.fetch_add(1, Ordering::Relaxed);
+        Ok(Layout {
+            template,
+            columns,
+            id,
+        })
     }
 
-    fn record(
+    /// Puts the fields of `row` into `record`: in place when `record` already has this
+    /// layout's keys (the text buffers of its fields are reused), else into a copy of
+    /// the template.
+    fn fill(
         &self,
         row: &mut ::csv::ByteRecord,
         encoding: Encoding,
         line: u64,
-    ) -> Result<Value, ReadError> {
-        let at = || format!("line {line}");
+        record: &mut CsvRecord,
+    ) -> CsvRow {
         if row.len() != self.columns.len() {
-            return Err(ReadError::new(
-                at(),
+            return CsvRow::Problem(ReadError::new(
+                format!("line {line}"),
                 format!(
                     "{} fields where the header has {}",
                     row.len(),
@@ -103,31 +195,70 @@ impl Layout {
                 ),
             ));
         }
-        let mut record = self.template.clone();
         if encoding == Encoding::Latin1 {
-            for (slot, &column) in record.values_mut().zip(&self.columns) {
-                *slot = Value::String(latin1(row.get(column).unwrap_or_default()));
+            let mut fields = self.fields(record);
+            for (slot, &column) in fields.values_mut().zip(&self.columns) {
+                set_latin1(slot, row.get(column).unwrap_or_default());
             }
-            return Ok(Value::Object(record));
+            self.put_back(record, fields);
+            return CsvRow::Record;
         }
         // UTF-8 is checked once per row, not once per field; the row's buffer is kept.
         match ::csv::StringRecord::from_byte_record(std::mem::take(row)) {
             Ok(text) => {
-                for (slot, &column) in record.values_mut().zip(&self.columns) {
-                    *slot = Value::String(text.get(column).unwrap_or_default().to_owned());
+                let mut fields = self.fields(record);
+                for (slot, &column) in fields.values_mut().zip(&self.columns) {
+                    set_text(slot, text.get(column).unwrap_or_default());
                 }
+                self.put_back(record, fields);
                 *row = text.into_byte_record();
-                Ok(Value::Object(record))
+                CsvRow::Record
             }
             Err(error) => {
                 let field = error.utf8_error().field() + 1;
                 *row = error.into_byte_record();
-                Err(ReadError::new(
-                    at(),
+                CsvRow::Problem(ReadError::new(
+                    format!("line {line}"),
                     format!("field {field} is not valid UTF-8 (is the file Latin-1?)"),
                 ))
             }
         }
+    }
+
+    /// The map of `record` when this layout filled it (taken out, to be put back
+    /// filled), else a copy of the template.
+    fn fields(&self, record: &mut CsvRecord) -> Map<String, Value> {
+        match std::mem::take(&mut record.value) {
+            Value::Object(map) if record.layout == self.id => map,
+            _ => self.template.clone(),
+        }
+    }
+
+    fn put_back(&self, record: &mut CsvRecord, fields: Map<String, Value>) {
+        record.value = Value::Object(fields);
+        record.layout = self.id;
+    }
+}
+
+/// Sets a field to the Latin-1 `bytes`, reusing its buffer when it holds text already.
+fn set_latin1(slot: &mut Value, bytes: &[u8]) {
+    match slot {
+        Value::String(buffer) => {
+            buffer.clear();
+            buffer.extend(bytes.iter().map(|&b| char::from(b)));
+        }
+        other => *other = Value::String(latin1(bytes)),
+    }
+}
+
+/// Sets a field to `text`, reusing its buffer when it holds text already.
+fn set_text(slot: &mut Value, text: &str) {
+    match slot {
+        Value::String(buffer) => {
+            buffer.clear();
+            buffer.push_str(text);
+        }
+        other => *other = Value::String(text.to_owned()),
     }
 }
 
@@ -373,6 +504,51 @@ mod tests {
         })
         .unwrap();
         assert_eq!(seen, 1);
+    }
+
+    #[test]
+    fn read_into_refills_its_own_records_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.csv");
+        std::fs::write(&path, "b,a\n1,long text\nx\n,2\n3,4\n").unwrap();
+        let mut rows = CsvReader::open(&path, &ReadOptions::default()).unwrap();
+        let mut record = CsvRecord::default();
+        assert_eq!(record.value(), &Value::Null);
+        assert_eq!(rows.read_into(&mut record).unwrap(), CsvRow::Record);
+        assert_eq!(record.value(), &json!({"b": "1", "a": "long text"}));
+        let CsvRow::Problem(problem) = rows.read_into(&mut record).unwrap() else {
+            panic!("a row of one field is a problem");
+        };
+        assert_eq!(problem.location, "line 3");
+        assert_eq!(record.value(), &json!({"b": "1", "a": "long text"}));
+        assert_eq!(rows.read_into(&mut record).unwrap(), CsvRow::Record);
+        assert_eq!(record.value(), &json!({"b": "", "a": "2"}));
+        // A record of another file's reader is replaced, not filled in place.
+        let other_path = dir.path().join("other.csv");
+        std::fs::write(&other_path, "c\n9\n").unwrap();
+        let mut other = CsvReader::open(&other_path, &ReadOptions::default()).unwrap();
+        assert_eq!(other.read_into(&mut record).unwrap(), CsvRow::Record);
+        assert_eq!(record.value(), &json!({"c": "9"}));
+        assert_eq!(rows.read_into(&mut record).unwrap(), CsvRow::Record);
+        assert_eq!(record.clone().into_value(), json!({"b": "3", "a": "4"}));
+        assert_eq!(rows.read_into(&mut record).unwrap(), CsvRow::End);
+    }
+
+    #[test]
+    fn read_into_reuses_latin1_records_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.csv");
+        std::fs::write(&path, b"n\xE4me\ncaf\xE9\nna\xEFve\n").unwrap();
+        let options = ReadOptions {
+            encoding: Encoding::Latin1,
+            ..ReadOptions::default()
+        };
+        let mut rows = CsvReader::open(&path, &options).unwrap();
+        let mut record = CsvRecord::default();
+        assert_eq!(rows.read_into(&mut record).unwrap(), CsvRow::Record);
+        assert_eq!(record.value(), &json!({"näme": "café"}));
+        assert_eq!(rows.read_into(&mut record).unwrap(), CsvRow::Record);
+        assert_eq!(record.value(), &json!({"näme": "naïve"}));
     }
 
     #[test]

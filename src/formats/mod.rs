@@ -4,6 +4,7 @@
 //! place). Records are JSON objects (`serde_json::Value`).
 
 mod atomic;
+pub mod compact;
 mod csv;
 mod error;
 pub mod json;
@@ -17,6 +18,7 @@ mod xml;
 mod xml_write;
 
 pub use atomic::AtomicFile;
+pub use csv::{CsvReader, CsvRecord, CsvRow};
 pub use error::FileError;
 pub use json::Flow;
 pub use read::{EachRecord, Encoding, Format, ReadError, ReadOptions, read_file};
