@@ -510,7 +510,7 @@ impl Walk<'_> {
             }
         }
         let mapped = match self.prepared.mapping.apply(&raw, &self.prepared.vars) {
-            Outcome::Mapped(mapped) => mapped.to_value(),
+            Outcome::Mapped(mapped) => mapped.into_value(),
             Outcome::Skipped { reason } => {
                 self.counts.skipped += 1;
                 self.problem(Some(id), ProblemKind::Skipped, reason);
