@@ -7,70 +7,18 @@
 
 mod support;
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::platform::{Cut, Fault, platform};
+use support::project::Project;
 
-struct Project {
-    dir: tempfile::TempDir,
-}
-
-impl Project {
-    fn new() -> Project {
-        Project {
-            dir: tempfile::tempdir().expect("temp dir"),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn write(&self, name: &str, content: &str) {
-        let path = self.path(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).expect("folder");
-        }
-        std::fs::write(path, content).expect("written");
-    }
-
-    fn records(&self, name: &str, records: &[Value]) {
-        let text: String = records.iter().map(|r| format!("{r}\n")).collect();
-        self.write(name, &text);
-    }
-
-    fn read(&self, name: &str) -> String {
-        std::fs::read_to_string(self.path(name)).unwrap_or_default()
-    }
-
-    fn sluice(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_sluice"))
-            .args(args)
-            .current_dir(self.dir.path())
-            .env_remove("SLUICE_STATE")
-            .env_remove("SLUICE_PIPELINES")
-            .env("TEST_API_KEY", "k-123")
-            .env("TEST_TOKEN", "t-456")
-            .env("TEST_PASSWORD", "pw")
-            .output()
-            .expect("sluice runs")
-    }
-
-    /// `sluice run NAME --format json`: the exit code and the report.
-    fn run(&self, name: &str) -> (Option<i32>, Value) {
-        let out = self.sluice(&["run", name, "--format", "json"]);
-        let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
-            panic!(
-                "no report: {}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-        (out.status.code(), report)
-    }
+/// A project whose commands get the test credentials from the environment.
+fn project() -> Project {
+    Project::new()
+        .env("TEST_API_KEY", "k-123")
+        .env("TEST_TOKEN", "t-456")
+        .env("TEST_PASSWORD", "pw")
 }
 
 fn people(count: usize) -> Vec<Value> {
@@ -103,12 +51,12 @@ fn reading(url: &str, source: &str, extra: &str) -> String {
 /// Reads all of `count` records in the style `source` describes; the requests made.
 fn read_all(tenant: &str, count: usize, path: &str, source: &str, extra: &str) -> Vec<String> {
     let base = platform().tenant(tenant, people(count));
-    let p = Project::new();
+    let p = project();
     p.write(
         "pipelines/read.toml",
         &reading(&format!("{base}{path}"), source, extra),
     );
-    let (code, report) = p.run("read");
+    let (code, report) = p.run("read", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(
         report["counts"]["created"],
@@ -137,7 +85,7 @@ fn page_numbers_from_one_with_an_api_key_header() {
     platform().with("pages", |t| {
         t.require = Some(("api-key".into(), "k-123".into()));
     });
-    let p = Project::new();
+    let p = project();
     let source = "auth = \"reg\"\nrecords = \"data.items\"\n\
                   paginate = { type = \"page\", param = \"page\", size_param = \"per_page\", size = 3 }";
     let auth =
@@ -146,7 +94,7 @@ fn page_numbers_from_one_with_an_api_key_header() {
         "pipelines/read.toml",
         &reading(&format!("{base}/pages"), source, auth),
     );
-    let (code, report) = p.run("read");
+    let (code, report) = p.run("read", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["counts"]["created"], 7);
     let log = platform().log("pages");
@@ -162,7 +110,7 @@ fn a_wrong_key_fails_the_read_after_one_request() {
     platform().with("wrong-key", |t| {
         t.require = Some(("api-key".into(), "another".into()));
     });
-    let p = Project::new();
+    let p = project();
     let auth =
         "[auth.reg]\ntype = \"api_key\"\nheader = \"Api-Key\"\nkey = \"${env:TEST_API_KEY}\"\n";
     p.write(
@@ -173,7 +121,7 @@ fn a_wrong_key_fails_the_read_after_one_request() {
             auth,
         ),
     );
-    let (code, report) = p.run("read");
+    let (code, report) = p.run("read", &[]);
     assert_eq!(code, Some(1), "{report:#}");
     let text = report["problems"].to_string();
     assert!(text.contains("401"), "{text}");
@@ -188,7 +136,7 @@ fn offsets_with_a_total_and_basic_auth() {
     platform().with("offset", |t| {
         t.require = Some(("authorization".into(), "Basic YWRhOnB3".into()));
     });
-    let p = Project::new();
+    let p = project();
     let source = "auth = \"b\"\nrecords = \"items\"\nstop = \"total\"\n\
                   paginate = { type = \"offset\", param = \"offset\", size_param = \"limit\", size = 4 }";
     let auth =
@@ -197,7 +145,7 @@ fn offsets_with_a_total_and_basic_auth() {
         "pipelines/read.toml",
         &reading(&format!("{base}/offset"), source, auth),
     );
-    let (code, report) = p.run("read");
+    let (code, report) = p.run("read", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["counts"]["created"], 8);
     let offsets: Vec<String> = platform()
@@ -215,7 +163,7 @@ fn cursors_in_the_body_with_a_bearer_token() {
     platform().with("cursor", |t| {
         t.require = Some(("authorization".into(), "Bearer t-456".into()));
     });
-    let p = Project::new();
+    let p = project();
     let source = "auth = \"t\"\nrecords = \"data\"\n\
                   paginate = { type = \"cursor\", param = \"after\", next = \"meta.next\" }";
     let auth = "[auth.t]\ntype = \"bearer\"\ntoken = \"${env:TEST_TOKEN}\"\n";
@@ -223,7 +171,7 @@ fn cursors_in_the_body_with_a_bearer_token() {
         "pipelines/read.toml",
         &reading(&format!("{base}/cursor"), source, auth),
     );
-    let (code, report) = p.run("read");
+    let (code, report) = p.run("read", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["counts"]["created"], 8);
     let cursors: Vec<Option<String>> = platform()
@@ -297,14 +245,14 @@ fn post_with_a_body_and_query_parameters() {
 fn a_request_that_times_out_is_sent_again() {
     let base = platform().tenant("timeout", people(3));
     platform().with("timeout", |t| t.stall = 1);
-    let p = Project::new();
+    let p = project();
     let source = "records = \"data.items\"\ntimeout = \"300ms\"\n\
                   retries = { attempts = 3, backoff = \"10ms\" }";
     p.write(
         "pipelines/read.toml",
         &reading(&format!("{base}/pages"), source, ""),
     );
-    let (code, report) = p.run("read");
+    let (code, report) = p.run("read", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["counts"]["created"], 3);
     assert_eq!(platform().log("timeout").len(), 2);
@@ -313,7 +261,7 @@ fn a_request_that_times_out_is_sent_again() {
 #[test]
 fn incremental_sends_the_saved_cursor_as_a_parameter() {
     let base = platform().tenant("incremental", people(3));
-    let p = Project::new();
+    let p = project();
     let source = "records = \"data.items\"\n\
                   paginate = { type = \"page\", param = \"page\", size_param = \"per_page\", size = 10 }\n\
                   incremental = { field = \"updated_at\", param = \"updated_since\" }";
@@ -325,7 +273,7 @@ fn incremental_sends_the_saved_cursor_as_a_parameter() {
             "[sync]\nmode = \"incremental\"\n",
         ),
     );
-    let (code, report) = p.run("read");
+    let (code, report) = p.run("read", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["counts"]["received"], 3);
     assert!(
@@ -337,7 +285,7 @@ fn incremental_sends_the_saved_cursor_as_a_parameter() {
 
     platform().clear_log("incremental");
     platform().with("incremental", |t| t.records = people(5));
-    let (code, report) = p.run("read");
+    let (code, report) = p.run("read", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["counts"]["received"], 2, "{report:#}");
     let log = platform().log("incremental");
@@ -347,7 +295,7 @@ fn incremental_sends_the_saved_cursor_as_a_parameter() {
 #[test]
 fn incremental_sends_the_saved_cursor_in_a_header() {
     let base = platform().tenant("incremental-header", people(2));
-    let p = Project::new();
+    let p = project();
     let source = "records = \"data.items\"\n\
                   incremental = { field = \"updated_at\", header = \"If-Changed-Since\" }";
     p.write(
@@ -358,8 +306,8 @@ fn incremental_sends_the_saved_cursor_in_a_header() {
             "[sync]\nmode = \"incremental\"\n",
         ),
     );
-    assert_eq!(p.run("read").0, Some(0));
-    assert_eq!(p.run("read").0, Some(0));
+    assert_eq!(p.run("read", &[]).0, Some(0));
+    assert_eq!(p.run("read", &[]).0, Some(0));
     let log = platform().log("incremental-header");
     assert!(!log[0].headers.contains_key("if-changed-since"));
     assert_eq!(log[1].headers["if-changed-since"], "2026-01-02T00:00:00Z");
@@ -372,7 +320,7 @@ fn a_page_that_keeps_failing_fails_the_read_and_keeps_the_cursor() {
     platform().with("failing-page", |t| {
         t.fail_query = Some(("page".into(), "2".into()));
     });
-    let p = Project::new();
+    let p = project();
     let source = "records = \"data.items\"\n\
                   paginate = { type = \"page\", param = \"page\", size_param = \"per_page\", size = 2 }\n\
                   incremental = { field = \"updated_at\", param = \"updated_since\" }\n\
@@ -385,7 +333,7 @@ fn a_page_that_keeps_failing_fails_the_read_and_keeps_the_cursor() {
             "[sync]\nmode = \"incremental\"\n",
         ),
     );
-    let (code, report) = p.run("read");
+    let (code, report) = p.run("read", &[]);
     assert_eq!(code, Some(1), "{report:#}");
     assert_eq!(report["status"], "partial");
     assert_eq!(report["counts"]["received"], 2);
@@ -404,7 +352,7 @@ fn a_page_that_keeps_failing_fails_the_read_and_keeps_the_cursor() {
     // The cursor did not move: the next run reads from the start.
     platform().with("failing-page", |t| t.fail_query = None);
     platform().clear_log("failing-page");
-    let (code, report) = p.run("read");
+    let (code, report) = p.run("read", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     let log = platform().log("failing-page");
     assert!(!log[0].query.contains_key("updated_since"), "{log:?}");
@@ -438,7 +386,7 @@ fn requests(tenant: &str) -> Vec<String> {
 #[test]
 fn create_then_unchanged_then_update_then_delete() {
     let base = platform().tenant("crud", Vec::new());
-    let p = Project::new();
+    let p = project();
     p.write(
         "pipelines/write.toml",
         &writing(
@@ -449,7 +397,7 @@ fn create_then_unchanged_then_update_then_delete() {
     );
     let mut records = people(3);
     p.records("pipelines/data/people.ndjson", &records);
-    let (code, report) = p.run("write");
+    let (code, report) = p.run("write", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["counts"]["created"], 3);
     let store = platform().store("crud");
@@ -467,7 +415,7 @@ fn create_then_unchanged_then_update_then_delete() {
 
     // Nothing changed: nothing is sent.
     platform().clear_log("crud");
-    let (code, report) = p.run("write");
+    let (code, report) = p.run("write", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["counts"]["unchanged"], 3);
     assert!(requests("crud").is_empty(), "{:?}", requests("crud"));
@@ -475,7 +423,7 @@ fn create_then_unchanged_then_update_then_delete() {
     // One change: one PATCH to the id the create answered with.
     records[1]["name"] = json!("Grace");
     p.records("pipelines/data/people.ndjson", &records);
-    let (code, report) = p.run("write");
+    let (code, report) = p.run("write", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["counts"]["updated"], 1);
     let id = platform()
@@ -491,7 +439,7 @@ fn create_then_unchanged_then_update_then_delete() {
     platform().clear_log("crud");
     records.remove(0);
     p.records("pipelines/data/people.ndjson", &records);
-    let (code, report) = p.run("write");
+    let (code, report) = p.run("write", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["counts"]["deleted"], 1, "{report:#}");
     assert_eq!(requests("crud"), ["DELETE /people/p1"]);
@@ -507,7 +455,7 @@ fn update_or_create_looks_up_the_match_field_first() {
             json!({"email": "p1@example.com", "name": "Old"}),
         );
     });
-    let p = Project::new();
+    let p = project();
     let destination = format!(
         "match = \"email\"\n{ENDPOINTS}\
          lookup = {{ method = \"GET\", path = \"/people?email={{email}}\", id = \"0.id\" }}\n"
@@ -517,7 +465,7 @@ fn update_or_create_looks_up_the_match_field_first() {
         &writing(&base, &destination, "mode = \"full\""),
     );
     p.records("pipelines/data/people.ndjson", &people(2));
-    let (code, report) = p.run("write");
+    let (code, report) = p.run("write", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["counts"]["created"], 2);
     let mut sent = requests("upsert");
@@ -547,7 +495,7 @@ fn update_or_create_looks_up_the_match_field_first() {
     let mut records = people(2);
     records[0]["name"] = json!("Newer");
     p.records("pipelines/data/people.ndjson", &records);
-    let (code, report) = p.run("write");
+    let (code, report) = p.run("write", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(requests("upsert"), ["PATCH /people/p77"]);
 }
@@ -555,7 +503,7 @@ fn update_or_create_looks_up_the_match_field_first() {
 #[test]
 fn batches_write_many_records_a_request() {
     let base = platform().tenant("batch", Vec::new());
-    let p = Project::new();
+    let p = project();
     let destination = "batch = { path = \"/people/batch\", size = 2, wrap = \"records\", ids = \"results\" }\n\
                        update = { method = \"PATCH\", path = \"/people/{dest_id}\" }";
     p.write(
@@ -563,7 +511,7 @@ fn batches_write_many_records_a_request() {
         &writing(&base, destination, "mode = \"full\""),
     );
     p.records("pipelines/data/people.ndjson", &people(5));
-    let (code, report) = p.run("write");
+    let (code, report) = p.run("write", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["counts"]["created"], 5);
     assert_eq!(
@@ -603,7 +551,7 @@ fn rate_limits_and_server_errors_are_retried() {
             });
         }
     });
-    let p = Project::new();
+    let p = project();
     let destination = format!(
         "{ENDPOINTS}retries = {{ attempts = 6, backoff = \"50ms\", max_backoff = \"3s\" }}\n"
     );
@@ -612,7 +560,7 @@ fn rate_limits_and_server_errors_are_retried() {
         &writing(&base, &destination, "mode = \"full\""),
     );
     p.records("pipelines/data/people.ndjson", &people(1));
-    let (code, report) = p.run("write");
+    let (code, report) = p.run("write", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["counts"]["created"], 1);
     let log = platform().log("retry");
@@ -632,13 +580,13 @@ fn a_permanent_error_fails_the_record_and_the_next_run_tries_again() {
     platform().with("reject", |t| {
         t.reject_emails = vec!["p2@example.com".into()]
     });
-    let p = Project::new();
+    let p = project();
     p.write(
         "pipelines/write.toml",
         &writing(&base, ENDPOINTS, "mode = \"full\""),
     );
     p.records("pipelines/data/people.ndjson", &people(3));
-    let (code, report) = p.run("write");
+    let (code, report) = p.run("write", &[]);
     assert_eq!(code, Some(1), "{report:#}");
     assert_eq!(report["status"], "partial");
     assert_eq!(report["counts"]["created"], 2);
@@ -660,7 +608,7 @@ fn a_permanent_error_fails_the_record_and_the_next_run_tries_again() {
     // The next run tries the failed record again (and only it).
     platform().clear_log("reject");
     platform().with("reject", |t| t.reject_emails.clear());
-    let (code, report) = p.run("write");
+    let (code, report) = p.run("write", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["counts"]["created"], 1);
     assert_eq!(report["counts"]["unchanged"], 2);
@@ -713,13 +661,13 @@ fn an_applied_but_unanswered_create_is_not_made_twice_with_an_idempotency_key() 
         t.cut_creates = [Cut::Close, Cut::Hang].into();
     });
     let key = ", idempotency_key = \"Idempotency-Key\"";
-    let p = Project::new();
+    let p = project();
     p.write(
         "pipelines/write.toml",
         &writing(&base, &unanswered(3, key, ""), "mode = \"full\""),
     );
     p.records("pipelines/data/people.ndjson", &people(3));
-    let (code, report) = p.run("write");
+    let (code, report) = p.run("write", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["counts"]["created"], 3, "{report:#}");
     assert_eq!(report["counts"]["failed"], 0, "{report:#}");
@@ -750,12 +698,12 @@ fn an_applied_but_unanswered_create_is_not_made_twice_with_an_idempotency_key() 
         &writing(&base, &unanswered(1, key, ""), "mode = \"full\""),
     );
     p.records("pipelines/data/people.ndjson", &people(4));
-    let (code, report) = p.run("write");
+    let (code, report) = p.run("write", &[]);
     assert_eq!(code, Some(1), "{report:#}");
     assert_eq!(report["counts"]["failed"], 1, "{report:#}");
     assert_eq!(platform().store(tenant).len(), 4);
     // …and the next run sends it with the same key: the platform's first answer.
-    let (code, report) = p.run("write");
+    let (code, report) = p.run("write", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["retries_succeeded"], 1, "{report:#}");
     assert_eq!(report["counts"]["created"], 1, "{report:#}");
@@ -776,13 +724,13 @@ fn an_applied_but_unanswered_create_is_looked_up_before_it_is_sent_again() {
     platform().with(tenant, |t| t.cut_creates = [Cut::Close, Cut::Hang].into());
     let lookup = "match = \"email\"\n\
                   lookup = { method = \"GET\", path = \"/people?email={email}\", id = \"0.id\" }\n";
-    let p = Project::new();
+    let p = project();
     p.write(
         "pipelines/write.toml",
         &writing(&base, &unanswered(3, "", lookup), "mode = \"full\""),
     );
     p.records("pipelines/data/people.ndjson", &people(3));
-    let (code, report) = p.run("write");
+    let (code, report) = p.run("write", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["counts"]["created"], 3, "{report:#}");
     assert_eq!(report["counts"]["failed"], 0, "{report:#}");
@@ -809,7 +757,7 @@ fn an_applied_but_unanswered_create_is_looked_up_before_it_is_sent_again() {
         "{per_record:?}"
     );
     // The second run finds nothing to do.
-    let (code, report) = p.run("write");
+    let (code, report) = p.run("write", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["counts"]["unchanged"], 3, "{report:#}");
 
@@ -817,13 +765,13 @@ fn an_applied_but_unanswered_create_is_looked_up_before_it_is_sent_again() {
     let tenant = "undefended";
     let base = platform().tenant(tenant, Vec::new());
     platform().with(tenant, |t| t.cut_creates = [Cut::Close, Cut::Hang].into());
-    let p = Project::new();
+    let p = project();
     p.write(
         "pipelines/write.toml",
         &writing(&base, &unanswered(3, "", ""), "mode = \"full\""),
     );
     p.records("pipelines/data/people.ndjson", &people(3));
-    let (code, report) = p.run("write");
+    let (code, report) = p.run("write", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(platform().store(tenant).len(), 5);
 }
@@ -832,14 +780,14 @@ fn an_applied_but_unanswered_create_is_looked_up_before_it_is_sent_again() {
 fn the_concurrency_limit_holds() {
     let base = platform().tenant("concurrency", Vec::new());
     platform().with("concurrency", |t| t.delay = Duration::from_millis(60));
-    let p = Project::new();
+    let p = project();
     let destination = format!("{ENDPOINTS}concurrency = 3\n");
     p.write(
         "pipelines/write.toml",
         &writing(&base, &destination, "mode = \"full\""),
     );
     p.records("pipelines/data/people.ndjson", &people(14));
-    let (code, report) = p.run("write");
+    let (code, report) = p.run("write", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["counts"]["created"], 14);
     let max = platform().with("concurrency", |t| t.max_in_flight);
@@ -849,14 +797,14 @@ fn the_concurrency_limit_holds() {
 #[test]
 fn the_rate_limit_spaces_requests() {
     let base = platform().tenant("rate", Vec::new());
-    let p = Project::new();
+    let p = project();
     let destination = format!("{ENDPOINTS}concurrency = 4\nrate_limit = \"10/s\"\n");
     p.write(
         "pipelines/write.toml",
         &writing(&base, &destination, "mode = \"full\""),
     );
     p.records("pipelines/data/people.ndjson", &people(6));
-    let (code, report) = p.run("write");
+    let (code, report) = p.run("write", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     let log = platform().log("rate");
     let span = log[5].at.duration_since(log[0].at);
@@ -874,7 +822,7 @@ fn the_connectors_work_inside_spawn_blocking_of_a_running_runtime() {
     use sluice::pipeline::{Destination as DestinationBlock, Source as SourceBlock};
 
     let base = platform().tenant("library", people(7));
-    let p = Project::new();
+    let p = project();
     p.write(
         "pipelines/library.toml",
         &format!(
@@ -947,7 +895,7 @@ fn a_platform_that_cannot_be_reached_fails_the_records_without_showing_the_key()
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
-    let p = Project::new();
+    let p = project();
     let destination =
         format!("auth = \"q\"\n{ENDPOINTS}retries = {{ attempts = 2, backoff = \"10ms\" }}\n");
     let pipeline = writing(
@@ -958,7 +906,7 @@ fn a_platform_that_cannot_be_reached_fails_the_records_without_showing_the_key()
     let auth = "[auth.q]\ntype = \"api_key\"\nquery = \"api_key\"\nkey = \"${env:TEST_API_KEY}\"\n";
     p.write("pipelines/write.toml", &format!("{auth}\n{pipeline}"));
     p.records("pipelines/data/people.ndjson", &people(2));
-    let (code, report) = p.run("write");
+    let (code, report) = p.run("write", &[]);
     assert_eq!(code, Some(1), "{report:#}");
     assert_eq!(report["counts"]["failed"], 2);
     let text = report["problems"].to_string();

@@ -6,69 +6,16 @@
 
 #[path = "support/hub.rs"]
 mod hub;
+#[path = "support/project.rs"]
+mod project;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use base64::Engine as _;
 use hub::{Check, Flaky, hub};
+use project::Project;
 use serde_json::{Value, json};
-
-struct Project {
-    dir: tempfile::TempDir,
-    env: Vec<(String, String)>,
-}
-
-impl Project {
-    fn new() -> Project {
-        Project {
-            dir: tempfile::tempdir().expect("temp dir"),
-            env: Vec::new(),
-        }
-    }
-
-    fn env(mut self, name: &str, value: &str) -> Project {
-        self.env.push((name.to_string(), value.to_string()));
-        self
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn write(&self, name: &str, content: &str) {
-        let path = self.path(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).expect("folder");
-        }
-        std::fs::write(path, content).expect("written");
-    }
-
-    fn sluice(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_sluice"))
-            .args(args)
-            .current_dir(self.dir.path())
-            .env_remove("SLUICE_STATE")
-            .env_remove("SLUICE_PIPELINES")
-            .envs(self.env.iter().map(|(n, v)| (n.as_str(), v.as_str())))
-            .output()
-            .expect("sluice runs")
-    }
-
-    /// `sluice run NAME --format json`: the exit code and the report.
-    fn run(&self, name: &str) -> (Option<i32>, Value) {
-        let out = self.sluice(&["run", name, "--format", "json"]);
-        let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
-            panic!(
-                "no report: {}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-        (out.status.code(), report)
-    }
-}
 
 /// `count` profiles of a customer-data platform, changed on day `i` of January.
 fn profiles(count: usize) -> Vec<Value> {
@@ -197,7 +144,7 @@ fn oauth1_platform_with_separate_create_and_update_endpoints() {
         "pipelines/copernica.toml",
         &pipeline(&base, 2, "auth = \"copernica\"", OAUTH1_AUTH),
     );
-    let (code, report) = p.run("copernica");
+    let (code, report) = p.run("copernica", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["counts"]["created"], 5, "{report:#}");
     let first = writes(tenant);
@@ -210,7 +157,7 @@ fn oauth1_platform_with_separate_create_and_update_endpoints() {
     assert_eq!(hub().with(tenant, |t| t.refused), 0);
 
     hub().with(tenant, |t| change(&mut t.profiles[2], "Fan Three", 1));
-    let (code, report) = p.run("copernica");
+    let (code, report) = p.run("copernica", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["counts"]["updated"], 1, "{report:#}");
     assert_eq!(report["counts"]["unchanged"], 4, "{report:#}");
@@ -235,7 +182,7 @@ fn oauth1_platform_with_separate_create_and_update_endpoints() {
         "pipelines/copernica.toml",
         &pipeline(&base, 2, "auth = \"copernica\"", OAUTH1_AUTH),
     );
-    let (code, report) = wrong.run("copernica");
+    let (code, report) = wrong.run("copernica", &[]);
     assert_eq!(code, Some(1), "{report:#}");
     assert_eq!(report["counts"]["failed"], 5, "{report:#}");
     assert_counts_add_up(&report);
@@ -276,7 +223,7 @@ fn oauth2_token_revoked_mid_run_is_refreshed_once_and_cached_for_the_next_run() 
         "pipelines/crm.toml",
         &pipeline(&base, 4, "auth = \"crm\"", &auth),
     );
-    let (code, report) = p.run("crm");
+    let (code, report) = p.run("crm", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["status"], "succeeded");
     assert_eq!(report["counts"]["created"], 6, "{report:#}");
@@ -290,7 +237,7 @@ fn oauth2_token_revoked_mid_run_is_refreshed_once_and_cached_for_the_next_run() 
 
     // The next run: the second token, cached in the state file, is still valid.
     hub().with(tenant, |t| change(&mut t.profiles[0], "Fan One", 1));
-    let (code, report) = p.run("crm");
+    let (code, report) = p.run("crm", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["counts"]["updated"], 1, "{report:#}");
     assert_eq!(hub().with(tenant, |t| t.token_calls), 2);
@@ -312,7 +259,7 @@ fn update_or_create_by_email_lookup() {
     let destination = "match = \"email\"\n\
         lookup = { method = \"GET\", path = \"/contacts?email={email}\", id = \"0.id\" }";
     p.write("pipelines/mail.toml", &pipeline(&base, 10, destination, ""));
-    let (code, report) = p.run("mail");
+    let (code, report) = p.run("mail", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_counts_add_up(&report);
     let contacts = hub().with(tenant, |t| t.contacts.clone());
@@ -337,7 +284,7 @@ fn update_or_create_by_email_lookup() {
     assert_eq!(lookups.len(), 3, "{log:?}");
     // The found id is kept: a later change goes straight to the update endpoint.
     hub().with(tenant, |t| change(&mut t.profiles[1], "Fan Two", 1));
-    let (code, report) = p.run("mail");
+    let (code, report) = p.run("mail", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["counts"]["updated"], 1, "{report:#}");
     let log = hub().with(tenant, |t| t.log.clone());
@@ -365,7 +312,7 @@ fn initial_full_sync_then_incremental() {
         "records = \"data\"\nincremental = { field = \"updated_at\", param = \"updated_since\" }\n",
     );
     p.write("pipelines/campaign.toml", &text);
-    let (code, report) = p.run("campaign");
+    let (code, report) = p.run("campaign", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["counts"]["received"], 25, "{report:#}");
     assert_eq!(report["counts"]["created"], 25, "{report:#}");
@@ -388,7 +335,7 @@ fn initial_full_sync_then_incremental() {
         change(&mut t.profiles[4], "Fan Five", 1);
         change(&mut t.profiles[17], "Fan Eighteen", 2);
     });
-    let (code, report) = p.run("campaign");
+    let (code, report) = p.run("campaign", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["counts"]["received"], 2, "{report:#}");
     assert_eq!(report["counts"]["updated"], 2, "{report:#}");
@@ -459,7 +406,7 @@ fn flaky_destination_with_enough_retries_gets_every_record_once() {
     });
     let p = Project::new();
     p.write("pipelines/flaky.toml", &flaky_pipeline(&base, 10));
-    let (code, report) = p.run("flaky");
+    let (code, report) = p.run("flaky", &[]);
     let injected = hub().with(tenant, |t| t.injected.clone());
     assert_eq!(code, Some(0), "{report:#}\n{injected:?}");
     assert_eq!(report["counts"]["received"], 40);
@@ -486,7 +433,7 @@ fn flaky_destination_with_enough_retries_gets_every_record_once() {
     // Nothing changed: the next run writes nothing.
     let before = writes(tenant).len();
     hub().with(tenant, |t| t.flaky = None);
-    let (code, report) = p.run("flaky");
+    let (code, report) = p.run("flaky", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["counts"]["unchanged"], 40, "{report:#}");
     assert_eq!(writes(tenant).len(), before);
@@ -507,7 +454,7 @@ fn flaky_destination_failures_are_retried_by_the_next_run() {
     });
     let p = Project::new();
     p.write("pipelines/flaky.toml", &flaky_pipeline(&base, 1));
-    let (code, report) = p.run("flaky");
+    let (code, report) = p.run("flaky", &[]);
     let failed = report["counts"]["failed"].as_u64().expect("failed");
     assert!(failed > 0, "{report:#}");
     assert_eq!(code, Some(1), "{report:#}");
@@ -522,7 +469,7 @@ fn flaky_destination_failures_are_retried_by_the_next_run() {
     // The platform recovers; retries as usual again.
     hub().with(tenant, |t| t.flaky = None);
     p.write("pipelines/flaky.toml", &flaky_pipeline(&base, 5));
-    let (code, report) = p.run("flaky");
+    let (code, report) = p.run("flaky", &[]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["retries_succeeded"], failed, "{report:#}");
     assert_eq!(report["counts"]["failed"], 0, "{report:#}");

@@ -3,3 +3,4 @@
 
 pub mod daemon;
 pub mod platform;
+pub mod project;
