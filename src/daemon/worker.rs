@@ -13,7 +13,6 @@
 //! again later (the inbox waits rather than lose it).
 
 use std::collections::HashSet;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -261,7 +260,7 @@ fn open_fetcher(prepared: &Prepared, state: &State) -> Result<HttpSourceReader, 
     if let Some(fetch) = pipeline.webhook.as_ref().and_then(|h| h.fetch.clone()) {
         config.fetch = Some(fetch);
     }
-    let base = pipeline.path.parent().unwrap_or(Path::new("."));
+    let base = pipeline.folder();
     let cx = connect::Context {
         base,
         started_at: Utc::now(),

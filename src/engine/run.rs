@@ -134,11 +134,7 @@ fn run_on(
     let pipeline = &prepared.pipeline;
     let name = pipeline.name.as_str();
     let started_at = Utc::now();
-    let base = pipeline
-        .path
-        .parent()
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
+    let base = pipeline.folder().to_path_buf();
     let zone = pipeline
         .schedule
         .as_ref()

@@ -9,6 +9,7 @@ use super::codes;
 use super::destination::Destination;
 use super::model::{Deletes, PipelineFile, SyncMode};
 use super::source::{AfterRead, FileFormat, Source};
+use super::template::Template;
 use super::tree::{Located, Node};
 use super::two_way::{Side, UserToken};
 use crate::diagnostic::{Diagnostic, did_you_mean};
@@ -402,14 +403,9 @@ impl Checker<'_> {
         let mut templates: Vec<(Vec<&str>, Vec<String>)> = Vec::new();
         match side {
             Side::File(f) => {
-                let placeholders: Vec<String> = f
-                    .path
-                    .match_indices('{')
-                    .filter_map(|(at, _)| {
-                        let rest = &f.path[at + 1..];
-                        rest.find('}').map(|end| rest[..end].to_string())
-                    })
-                    .collect();
+                let placeholders = Template::parse(&f.path)
+                    .map(|t| t.placeholders().to_vec())
+                    .unwrap_or_default();
                 templates.push((vec![name, "path"], placeholders));
                 if !matches!(
                     FileFormat::from_path(&f.path),

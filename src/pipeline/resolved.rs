@@ -51,6 +51,13 @@ pub struct Pipeline {
     pub references: References,
 }
 
+impl Pipeline {
+    /// The folder of the pipeline file: relative paths in it start here.
+    pub fn folder(&self) -> &std::path::Path {
+        self.path.parent().unwrap_or(std::path::Path::new("."))
+    }
+}
+
 impl std::fmt::Debug for Pipeline {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pipeline")

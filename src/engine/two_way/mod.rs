@@ -10,7 +10,6 @@ mod decide;
 mod sides;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::path::Path;
 
 use chrono::Utc;
 use serde_json::Value;
@@ -29,8 +28,6 @@ use crate::pipeline::{Secret, Side, TwoWay, TwoWaySpec, Users};
 use crate::report::{Counts, Problem, ProblemKind, Report, RunStatus, SideCounts, Sides};
 use crate::state::{State, Synced};
 
-pub use decide::parse_time as parse_timestamp;
-
 /// Runs the two-way pipeline `prepared` (whose settings are `spec`) once.
 pub fn run(
     prepared: &Prepared,
@@ -41,11 +38,7 @@ pub fn run(
     let pipeline = &prepared.pipeline;
     let name = pipeline.name.as_str();
     let started_at = Utc::now();
-    let base = pipeline
-        .path
-        .parent()
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
+    let base = pipeline.folder().to_path_buf();
     let live = match (options.dry_run, state) {
         (false, Some(state)) => Some(state),
         (false, None) => return Err(EngineError::Setup("a run needs the state store".into())),
@@ -270,7 +263,7 @@ impl TwoWayRun<'_> {
         for which in [Which::Left, Which::Right] {
             let side = self.sides[which as usize];
             let opened = SideIo::open(prepared, side, user, cx).and_then(|mut io| {
-                let items = io.read(&self.keys.id)?;
+                let items = io.read()?;
                 Ok((io, items))
             });
             match opened {

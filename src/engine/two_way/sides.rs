@@ -56,10 +56,10 @@ impl SideIo {
     /// Every item the side holds, or why it could not be read. Items that cannot be
     /// parsed come back as `Err` entries with their place, so they are reported and
     /// their ids are not mistaken for missing.
-    pub fn read(&mut self, id_path: &str) -> Result<Vec<Result<Value, String>>, String> {
+    pub fn read(&mut self) -> Result<Vec<Result<Value, String>>, String> {
         match self {
             SideIo::File(file) => file.read(),
-            SideIo::Http(http) => http.read(id_path),
+            SideIo::Http(http) => http.read(),
         }
     }
 
@@ -326,7 +326,7 @@ impl HttpIo {
         Ok(HttpIo { reader, writer })
     }
 
-    fn read(&mut self, _id_path: &str) -> Result<Vec<Result<Value, String>>, String> {
+    fn read(&mut self) -> Result<Vec<Result<Value, String>>, String> {
         let mut out = Vec::new();
         let mut failed = None;
         let units = self.reader.units()?;
