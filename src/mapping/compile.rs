@@ -10,6 +10,7 @@ use super::ast::{BinaryOp, Expr, ExprKind, Name, Segment, Span, Stmt};
 use super::codes;
 use super::fast;
 use super::functions::{Entry, Imp, ParamKind, Registry};
+use super::keys::FieldName;
 use super::ops;
 use super::parse;
 use super::program::{CallSite, Callee, Mapping, Node, Seg, Step};
@@ -770,16 +771,16 @@ impl SourceFields {
         }
     }
 
-    /// (name, slot) in the order of a record's keys, for a single merge pass.
-    fn in_record_order(&self) -> Vec<(String, usize)> {
-        let mut fields: Vec<(String, usize)> = self
+    /// The fields in the order of a record's keys, for a single merge pass.
+    fn in_record_order(&self) -> Vec<FieldName> {
+        let mut fields: Vec<FieldName> = self
             .names
             .iter()
             .cloned()
             .enumerate()
-            .map(|(slot, name)| (name, slot))
+            .map(|(slot, name)| FieldName::new(name, slot))
             .collect();
-        fields.sort();
+        fields.sort_by(|a, b| a.name.cmp(&b.name));
         fields
     }
 }

@@ -13,6 +13,7 @@ use smallvec::SmallVec;
 use super::ast::BinaryOp;
 use super::fast;
 use super::functions::{Args, FnError, Nulls};
+use super::keys::FieldName;
 use super::ops;
 use super::program::{CallSite, Callee, Mapping, Node, Outcome, Seg, Step};
 use super::record::{MappedRecord, Slot};
@@ -149,20 +150,20 @@ fn condition_holds<'a>(
 
 /// Finds the fields a mapping reads in one pass over the record: its keys and the
 /// wanted names are both sorted, so a merge of the two lists suffices.
-fn read_fields<'a>(record: &'a Value, wanted: &[(String, usize)]) -> SmallVec<[&'a Value; 16]> {
+fn read_fields<'a>(record: &'a Value, wanted: &[FieldName]) -> SmallVec<[&'a Value; 16]> {
     let mut fields: SmallVec<[&'a Value; 16]> = SmallVec::from_elem(&NULL, wanted.len());
     let Value::Object(map) = record else {
         return fields;
     };
     let mut entries = map.iter();
     let mut entry = entries.next();
-    for (name, slot) in wanted {
+    for field in wanted {
         while let Some((key, value)) = entry {
-            match key_order(key.as_bytes(), name.as_bytes()) {
+            match field.order(key) {
                 std::cmp::Ordering::Less => entry = entries.next(),
                 std::cmp::Ordering::Equal => {
-                    if let Some(field) = fields.get_mut(*slot) {
-                        *field = value;
+                    if let Some(place) = fields.get_mut(field.slot) {
+                        *place = value;
                     }
                     break;
                 }
@@ -171,18 +172,6 @@ fn read_fields<'a>(record: &'a Value, wanted: &[(String, usize)]) -> SmallVec<[&
         }
     }
     fields
-}
-
-/// The order of two keys (that of `str`), compared byte by byte in line: keys are short
-/// and mostly differ early, so this costs less than a call to `memcmp`.
-#[inline]
-fn key_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
-    for (x, y) in a.iter().zip(b) {
-        if x != y {
-            return x.cmp(y);
-        }
-    }
-    a.len().cmp(&b.len())
 }
 
 /// Objects up to this size are searched by scanning their keys.

@@ -9,6 +9,7 @@ pub mod compile;
 mod eval;
 mod fast;
 pub mod functions;
+mod keys;
 pub mod links;
 mod ops;
 pub mod parse;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::ast::{BinaryOp, UnaryOp};
 use super::fast::Text;
 use super::functions::{Call, Nulls, Param, PlainFn};
+use super::keys::FieldName;
 use super::record::{MappedRecord, Shape, ShapeNode};
 use super::value::Value;
 
@@ -16,9 +17,8 @@ pub struct Mapping {
     /// The layout of the output; `slot_count` values fill it.
     pub(crate) shape: Arc<Shape>,
     pub(crate) slot_count: usize,
-    /// The top-level source fields read, as (name, field slot), sorted by name like
-    /// the keys of a record.
-    pub(crate) source_fields: Vec<(String, usize)>,
+    /// The top-level source fields read, sorted by name like the keys of a record.
+    pub(crate) source_fields: Vec<FieldName>,
 }
 
 impl std::fmt::Debug for Mapping {

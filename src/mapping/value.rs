@@ -42,6 +42,12 @@ pub fn trim_text(text: &str) -> &str {
     // The ASCII characters that `char::is_whitespace` accepts.
     let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
     let bytes = text.as_bytes();
+    // Most text has nothing to trim: printable ASCII at both ends (this also covers
+    // the empty text).
+    let printable = |b: Option<&u8>| b.is_some_and(|b| (b'!'..=b'~').contains(b));
+    if printable(bytes.first()) && printable(bytes.last()) || bytes.is_empty() {
+        return text;
+    }
     let start = bytes.iter().position(|b| !space(b)).unwrap_or(bytes.len());
     let end = bytes
         .iter()

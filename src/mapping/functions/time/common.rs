@@ -15,6 +15,7 @@ use chrono::{
 };
 use chrono_tz::Tz;
 
+use super::civil::{Civil, rfc3339_utc};
 use crate::mapping::functions::{Args, FnError};
 use crate::mapping::value::{self, Value};
 
@@ -187,31 +188,11 @@ pub(crate) fn rfc3339_text(t: DateTime<Utc>) -> Result<Rfc3339, String> {
             t.to_rfc3339_opts(SecondsFormat::AutoSi, true),
         ));
     }
-    // Whole seconds, the common case: written digit by digit, without the formatting
-    // machinery (this is on the hot path of every mapped time).
-    let t = utc;
-    let mut text = [0u8; 20];
-    put_digits(&mut text[0..4], u32::try_from(t.year()).unwrap_or(0));
-    text[4] = b'-';
-    put_digits(&mut text[5..7], t.month());
-    text[7] = b'-';
-    put_digits(&mut text[8..10], t.day());
-    text[10] = b'T';
-    put_digits(&mut text[11..13], t.hour());
-    text[13] = b':';
-    put_digits(&mut text[14..16], t.minute());
-    text[16] = b':';
-    put_digits(&mut text[17..19], t.second());
-    text[19] = b'Z';
-    Ok(Rfc3339::Whole(text))
-}
-
-/// Writes `value` as exactly `out.len()` decimal digits (zero-padded; higher digits cut).
-fn put_digits(out: &mut [u8], mut value: u32) {
-    for place in out.iter_mut().rev() {
-        *place = b'0' + (value % 10) as u8;
-        value /= 10;
-    }
+    // Whole seconds, the common case: written without the formatting machinery (this
+    // is on the hot path of every mapped time).
+    rfc3339_utc(t.timestamp())
+        .map(Rfc3339::Whole)
+        .ok_or_else(|| format!("the year {} is out of range (0000 to 9999)", utc.year()))
 }
 
 /// A date as the time functions give it: `YYYY-MM-DD` (years 0000–9999).
@@ -265,6 +246,12 @@ impl TimeFormat {
         }
         parse_with_format(text, &self.items)
     }
+
+    /// The date and time fields of `text` when the fast reader takes this format and
+    /// the text, not yet checked; `None` leaves the text to [`TimeFormat::parse`].
+    pub(crate) fn read_civil(&self, text: &str) -> Option<Civil> {
+        self.fast.as_ref()?.read(text)
+    }
 }
 
 /// A numeric field of a [`FastFormat`].
@@ -294,6 +281,70 @@ enum Piece {
 struct FastFormat {
     pieces: Vec<Piece>,
     has_time: bool,
+    /// The layout of text in which every field has all its digits and each space is one
+    /// space: checked at fixed positions, the common case.
+    full_width: Option<FullWidth>,
+}
+
+/// Text of one length with digits and literal bytes at known places
+/// (`%d/%m/%Y %H:%M`: `DD/MM/YYYY HH:MM`).
+#[derive(Debug, Clone)]
+struct FullWidth {
+    len: usize,
+    /// (field, first byte, number of digits)
+    fields: Vec<(Field, usize, usize)>,
+    /// (place, byte)
+    literals: Vec<(usize, u8)>,
+}
+
+impl FullWidth {
+    fn plan(pieces: &[Piece]) -> Option<FullWidth> {
+        let mut layout = FullWidth {
+            len: 0,
+            fields: Vec::new(),
+            literals: Vec::new(),
+        };
+        for piece in pieces {
+            match piece {
+                Piece::Byte(byte) => layout.literals.push((layout.len, *byte)),
+                Piece::Space => layout.literals.push((layout.len, b' ')),
+                Piece::Literal(_) => return None,
+                Piece::Field(field) => {
+                    let width = if *field == Field::Year { 4 } else { 2 };
+                    layout.fields.push((*field, layout.len, width));
+                    layout.len += width;
+                    continue;
+                }
+            }
+            layout.len += 1;
+        }
+        Some(layout)
+    }
+
+    /// The fields' values, when `text` has this layout. The general reader gives the
+    /// same values for such text: each field ends after its full width.
+    fn read(&self, text: &[u8]) -> Option<[u32; 6]> {
+        if text.len() != self.len {
+            return None;
+        }
+        for (place, byte) in &self.literals {
+            if text.get(*place) != Some(byte) {
+                return None;
+            }
+        }
+        let mut values = [0u32; 6];
+        for (field, start, width) in &self.fields {
+            let mut value = 0;
+            for digit in text.get(*start..start + width)? {
+                if !digit.is_ascii_digit() {
+                    return None;
+                }
+                value = value * 10 + u32::from(digit - b'0');
+            }
+            values[*field as usize] = value;
+        }
+        Some(values)
+    }
 }
 
 impl FastFormat {
@@ -328,13 +379,47 @@ impl FastFormat {
         }
         let [year, month, day, hour, minute, second] = seen;
         let complete = year && month && day && (hour || !minute) && (minute || !second);
-        complete.then_some(FastFormat {
+        complete.then(|| FastFormat {
+            full_width: FullWidth::plan(&pieces),
             pieces,
             has_time: hour,
         })
     }
 
     fn parse(&self, text: &str) -> Option<Moment> {
+        let civil = self.read(text)?;
+        let date =
+            NaiveDate::from_ymd_opt(i32::try_from(civil.year).ok()?, civil.month, civil.day)?;
+        if !self.has_time {
+            return Some(Moment::Date(date));
+        }
+        let time = NaiveTime::from_hms_opt(civil.hour, civil.minute, civil.second)?;
+        Some(Moment::Local(date.and_time(time)))
+    }
+
+    /// The fields of `text`, not checked (a date alone has the time 00:00:00).
+    fn read(&self, text: &str) -> Option<Civil> {
+        let values = match self
+            .full_width
+            .as_ref()
+            .and_then(|f| f.read(text.as_bytes()))
+        {
+            Some(values) => values,
+            None => self.read_pieces(text)?,
+        };
+        let [year, month, day, hour, minute, second] = values;
+        Some(Civil {
+            year,
+            month,
+            day,
+            hour,
+            minute,
+            second,
+        })
+    }
+
+    /// The fields' values, read piece by piece (fields of fewer digits, runs of spaces).
+    fn read_pieces(&self, text: &str) -> Option<[u32; 6]> {
         let mut s = text.as_bytes();
         let mut values = [0u32; 6];
         for piece in &self.pieces {
@@ -368,16 +453,7 @@ impl FastFormat {
                 }
             }
         }
-        if !s.is_empty() {
-            return None;
-        }
-        let [year, month, day, hour, minute, second] = values;
-        let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
-        if !self.has_time {
-            return Some(Moment::Date(date));
-        }
-        let time = NaiveTime::from_hms_opt(hour, minute, second)?;
-        Some(Moment::Local(date.and_time(time)))
+        s.is_empty().then_some(values)
     }
 }
 

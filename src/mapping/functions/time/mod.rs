@@ -3,7 +3,9 @@
 use super::Function;
 
 mod add_duration;
+mod civil;
 mod common;
+mod day_offsets;
 pub(crate) mod duration;
 mod format_time;
 mod from_unix;

@@ -9,10 +9,12 @@ use crate::mapping::functions::{
 };
 use crate::mapping::value::{self, Value};
 
+use super::civil::{Civil, rfc3339_utc};
 use super::common::{
     Moment, Prepared, Rfc3339, TimeFormat, Use, compile_format, moment_arg, parse_moment,
     parse_zone, prepare_format, prepare_zone, rfc3339, rfc3339_text,
 };
+use super::day_offsets::DayOffsets;
 
 pub(crate) const PARSE_TIME: Function = Function {
     name: "parse_time",
@@ -92,6 +94,7 @@ impl Call for ParseTime {
 pub(crate) struct FixedParseTime {
     format: Option<TimeFormat>,
     zone: Tz,
+    offsets: DayOffsets,
 }
 
 impl FixedParseTime {
@@ -108,13 +111,30 @@ impl FixedParseTime {
             Value::String(name) => parse_zone(name).ok()?,
             _ => return None,
         };
-        Some(FixedParseTime { format, zone })
+        Some(FixedParseTime {
+            format,
+            zone,
+            offsets: DayOffsets::new(zone),
+        })
     }
 
     /// The time in `text` as RFC 3339 in UTC, written by `write`.
     pub(crate) fn parse<T>(&self, text: &str, write: impl FnOnce(&str) -> T) -> Option<T> {
+        let text = match &self.format {
+            Some(_) => value::trim_text(text),
+            None => text,
+        };
+        // The common case, on plain integers: a numeric format, a valid wall-clock time,
+        // the zone's offset for that day remembered (see `civil` and `day_offsets`).
+        if let Some(format) = &self.format
+            && let Some(local) = format.read_civil(text).and_then(Civil::seconds)
+            && let Some(utc) = self.offsets.utc(local)
+            && let Some(bytes) = rfc3339_utc(utc)
+        {
+            return std::str::from_utf8(&bytes).ok().map(write);
+        }
         let moment = match &self.format {
-            Some(format) => format.parse(value::trim_text(text)).ok()?,
+            Some(format) => format.parse(text).ok()?,
             None => parse_moment(text)?,
         };
         match rfc3339_text(moment.instant(self.zone).ok()?).ok()? {
