@@ -244,3 +244,56 @@ fn a_long_csv_file_maps_every_row_once_and_in_order() {
     }
     assert!(stderr.contains("4995 mapped"), "{stderr}");
 }
+
+#[test]
+fn csv_rows_mapped_the_ordinary_way_keep_their_place() {
+    // Rows of a mapping of fast assignments go straight to JSON; a row the fast forms
+    // cannot answer for (blank `required`, a time that does not parse, a time skipped
+    // by daylight saving time) is mapped the ordinary way, reported, and the other rows
+    // keep their order.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mapping = dir.path().join("m.map");
+    std::fs::write(
+        &mapping,
+        "email = email | trim | lower | required\n\
+         at = at | parse_time(\"%d/%m/%Y %H:%M\", \"Europe/Amsterdam\")\n\
+         note = note ?? \"none\"\n",
+    )
+    .expect("written");
+    let csv = dir.path().join("people.csv");
+    std::fs::write(
+        &csv,
+        "email,at\n\
+         A@X.NL,01/02/2026 10:00\n\
+         \" \",01/02/2026 10:00\n\
+         b@x.nl,1/2/2026 9:05\n\
+         c@x.nl,29/03/2026 02:30\n\
+         d@x.nl,31/02/2026 10:00\n\
+         e@x.nl,25/10/2026 02:30\n",
+    )
+    .expect("written");
+    let out = sluice(
+        &[
+            "map",
+            &mapping.to_string_lossy(),
+            "--input",
+            &csv.to_string_lossy(),
+        ],
+        "",
+    );
+    assert_eq!(
+        text(&out.stdout),
+        "{\"email\":\"a@x.nl\",\"at\":\"2026-02-01T09:00:00Z\",\"note\":\"none\"}\n\
+         {\"email\":\"b@x.nl\",\"at\":\"2026-02-01T08:05:00Z\",\"note\":\"none\"}\n\
+         {\"email\":\"e@x.nl\",\"at\":\"2026-10-25T00:30:00Z\",\"note\":\"none\"}\n"
+    );
+    let stderr = text(&out.stderr);
+    for line in [
+        "record 2: invalid: `email`",
+        "record 4: invalid: `at`",
+        "record 5: invalid: `at`",
+        "3 mapped, 0 skipped, 3 invalid",
+    ] {
+        assert!(stderr.contains(line), "{line}: {stderr}");
+    }
+}

@@ -15,7 +15,7 @@ use super::{PROBLEMS, SUCCESS, USAGE, print_diagnostics};
 use crate::files::read_source;
 use crate::formats::compact::write_compact;
 use crate::formats::json::{Flow, read_records};
-use crate::formats::{self, CsvReader, CsvRecord, CsvRow, ReadOptions};
+use crate::formats::{self, CsvReader, CsvRow, ReadOptions, StringRecord};
 use crate::mapping::{Environment, MappedRecord, Outcome, compile};
 use crate::pipeline::FileFormat;
 
@@ -50,19 +50,10 @@ type Batch = Vec<Result<Source, String>>;
 
 /// A record as its reader made it.
 enum Source {
-    /// A CSV row, to be given back to the reader and filled again.
-    Csv(CsvRecord),
+    /// A CSV row as text, to be given back to the reader and filled again.
+    Row(StringRecord),
     /// A record of any other format.
     Json(Value),
-}
-
-impl Source {
-    fn value(&self) -> &Value {
-        match self {
-            Source::Csv(record) => record.value(),
-            Source::Json(value) => value,
-        }
-    }
 }
 
 /// Sends `batch` when it is full; `Stop` when the mapping thread has gone.
@@ -84,29 +75,29 @@ fn send_rest(batches: &SyncSender<Batch>, batch: Batch) {
     }
 }
 
-/// Reads a CSV file into batches, filling records that the mapping thread gave back
-/// (`returned`) when there are some.
+/// Reads a CSV file's rows into batches, filling rows that the mapping thread gave back
+/// (`returned`) when there are some. `first` is the row already read.
 fn read_csv(
-    path: &Path,
+    mut rows: CsvReader,
+    first: Result<Source, String>,
     batches: &SyncSender<Batch>,
-    returned: &Receiver<Vec<CsvRecord>>,
+    returned: &Receiver<Vec<StringRecord>>,
 ) -> io::Result<()> {
-    let mut rows = CsvReader::open(path, &ReadOptions::default())
-        .map_err(|e| io::Error::other(e.to_string()))?;
-    let mut spare: Vec<CsvRecord> = Vec::new();
+    let mut spare: Vec<StringRecord> = Vec::new();
     let mut batch = Vec::with_capacity(BATCH);
+    batch.push(first);
     let result = loop {
         if spare.is_empty() {
             while let Ok(records) = returned.try_recv() {
                 spare.extend(records);
             }
         }
-        let mut record = spare.pop().unwrap_or_default();
-        match rows.read_into(&mut record) {
+        let mut row = spare.pop().unwrap_or_default();
+        match rows.read_text(&mut row) {
             Ok(CsvRow::End) => break Ok(()),
-            Ok(CsvRow::Record) => batch.push(Ok(Source::Csv(record))),
+            Ok(CsvRow::Record) => batch.push(Ok(Source::Row(row))),
             Ok(CsvRow::Problem(e)) => {
-                spare.push(record);
+                spare.push(row);
                 batch.push(Err(e.to_string()));
             }
             Err(e) => break Err(io::Error::other(e.to_string())),
@@ -119,15 +110,57 @@ fn read_csv(
     result
 }
 
+/// A CSV file opened and its first row read (which reads the header): the field names
+/// are known before mapping starts. `None` when the file is empty.
+struct OpenCsv {
+    rows: CsvReader,
+    first: Result<Source, String>,
+    names: Vec<String>,
+}
+
+fn open_csv(path: &Path) -> io::Result<Option<OpenCsv>> {
+    let fail = |e: formats::FileError| io::Error::other(e.to_string());
+    let mut rows = CsvReader::open(path, &ReadOptions::default()).map_err(fail)?;
+    let mut row = StringRecord::new();
+    let first = match rows.read_text(&mut row).map_err(fail)? {
+        CsvRow::End => return Ok(None),
+        CsvRow::Record => Ok(Source::Row(row)),
+        CsvRow::Problem(e) => Err(e.to_string()),
+    };
+    let names = rows.names().map(<[String]>::to_vec).unwrap_or_default();
+    Ok(Some(OpenCsv { rows, first, names }))
+}
+
+/// What the mapping thread hands to the writing thread.
+enum Output {
+    /// Mapped records, to be written (the source records are freed with them).
+    Records(Vec<MappedRecord>, Vec<Value>),
+    /// NDJSON already written (CSV rows mapped straight to JSON).
+    Text(Vec<u8>),
+}
+
 /// Writes the mapped records as NDJSON on stdout, a large buffer at a time, and hands
 /// each batch back (`done`) to be freed.
 fn write_ndjson(
-    written: &Receiver<(Vec<MappedRecord>, Vec<Value>)>,
+    written: &Receiver<Output>,
     done: &mpsc::Sender<Vec<MappedRecord>>,
+    spare_text: &mpsc::Sender<Vec<u8>>,
 ) -> io::Result<()> {
     let mut out = io::stdout().lock();
     let mut buffer = Vec::with_capacity(OUTPUT + (OUTPUT >> 2));
-    for (records, _sources) in written {
+    for output in written {
+        let records = match output {
+            Output::Records(records, _sources) => records,
+            Output::Text(mut text) => {
+                out.write_all(&buffer)?;
+                buffer.clear();
+                out.write_all(&text)?;
+                // The buffer goes back to be filled again (no new pages to fault in).
+                text.clear();
+                let _ = spare_text.send(text);
+                continue;
+            }
+        };
         for record in &records {
             write_compact(&mut buffer, record).map_err(io::Error::other)?;
             buffer.push(b'\n');
@@ -145,6 +178,9 @@ fn write_ndjson(
 
 /// Bytes of NDJSON gathered before they are written.
 const OUTPUT: usize = 1 << 20;
+
+/// Room for the NDJSON of a batch of CSV rows mapped straight to JSON.
+const TEXT: usize = 1 << 18;
 
 /// Counts for the summary line.
 #[derive(Default)]
@@ -208,16 +244,31 @@ pub fn run(args: MapArgs) -> u8 {
             }
         },
     };
+    // A CSV file is opened here and its first row read, so that its field names are
+    // known: a mapping made only of fast assignments then maps rows straight to JSON.
+    let csv = match (&args.input, file_format) {
+        (Some(path), Some(FileFormat::Csv)) => match open_csv(path) {
+            Ok(csv) => csv,
+            Err(e) => {
+                eprintln!("error: cannot read the input: {e}");
+                return PROBLEMS;
+            }
+        },
+        _ => None,
+    };
+    let names = csv.as_ref().map(|c| c.names.clone()).unwrap_or_default();
+    let rows = mapping.for_rows(&names);
     let input_path = args.input.clone();
-    // CSV rows are read into records that come back once mapped, so that their maps and
-    // text buffers are reused instead of allocated and freed per row.
+    // CSV rows are read into text records that come back once mapped, so that their
+    // buffers are reused instead of allocated and freed per row.
     // Reading and parsing runs on its own thread, mapping on this one; batches keep the
     // hand-over cheap and the bounded channel keeps memory flat.
     let (batches, received) = mpsc::sync_channel::<Batch>(8);
-    let (give_back, returned) = mpsc::channel::<Vec<CsvRecord>>();
-    let reader = thread::spawn(move || match (input_path, file_format) {
-        (Some(path), Some(FileFormat::Csv)) => read_csv(&path, &batches, &returned),
-        (Some(path), Some(format)) => {
+    let (give_back, returned) = mpsc::channel::<Vec<StringRecord>>();
+    let reader = thread::spawn(move || match (input_path, file_format, csv) {
+        (_, Some(FileFormat::Csv), None) => Ok(()),
+        (_, _, Some(csv)) => read_csv(csv.rows, csv.first, &batches, &returned),
+        (Some(path), Some(format), None) => {
             let mut batch = Vec::with_capacity(BATCH);
             let result = formats::read_file(&path, format, &ReadOptions::default(), &mut |r| {
                 batch.push(r.map(Source::Json).map_err(|e| e.to_string()));
@@ -241,15 +292,23 @@ pub fn run(args: MapArgs) -> u8 {
     // Serializing and writing run on a third thread, so that this one only maps. The
     // mapped records come back here to be freed: freeing memory on the thread that
     // allocated it is cheaper.
-    let (to_writer, written) = mpsc::sync_channel::<(Vec<MappedRecord>, Vec<Value>)>(8);
+    let (to_writer, written) = mpsc::sync_channel::<Output>(8);
     let (done, to_free) = mpsc::channel::<Vec<MappedRecord>>();
-    let writer = thread::spawn(move || write_ndjson(&written, &done));
+    let (spare_text, texts) = mpsc::channel::<Vec<u8>>();
+    let writer = thread::spawn(move || write_ndjson(&written, &done, &spare_text));
 
     let mut tally = Tally::default();
     let mut number = 0u64;
     'batches: for batch in received {
         let mut mapped = Vec::with_capacity(batch.len());
+        let mut text = match &rows {
+            Some(_) => texts
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(TEXT)),
+            None => Vec::new(),
+        };
         let mut sources = Vec::with_capacity(batch.len());
+        let mut reused = Vec::new();
         for record in batch {
             number += 1;
             let record = match record {
@@ -260,15 +319,40 @@ pub fn run(args: MapArgs) -> u8 {
                     continue;
                 }
             };
-            if !record.value().is_object() {
+            let value = match record {
+                Source::Row(row) => {
+                    if let Some(rows) = &rows
+                        && rows.write_json(|i| row.get(i), &mut text)
+                    {
+                        text.push(b'\n');
+                        tally.mapped += 1;
+                        reused.push(row);
+                        continue;
+                    }
+                    let value = formats::row_record(&names, &row);
+                    reused.push(row);
+                    value
+                }
+                Source::Json(value) => value,
+            };
+            if !value.is_object() {
                 tally.invalid += 1;
                 eprintln!("record {number}: invalid: a record must be a JSON object");
                 continue;
             }
-            match mapping.apply(record.value(), &vars) {
+            match mapping.apply(&value, &vars) {
                 Outcome::Mapped(value) => {
                     tally.mapped += 1;
-                    mapped.push(value);
+                    if rows.is_some() {
+                        // Rows mapped straight to JSON and rows mapped the ordinary
+                        // way keep their order in one text.
+                        if let Err(e) = write_compact(&mut text, &value) {
+                            eprintln!("record {number}: cannot be written: {e}");
+                        }
+                        text.push(b'\n');
+                    } else {
+                        mapped.push(value);
+                    }
                 }
                 Outcome::Skipped { reason } => {
                     tally.skipped += 1;
@@ -279,22 +363,19 @@ pub fn run(args: MapArgs) -> u8 {
                     eprintln!("record {number}: invalid: {}", problems.join("; "));
                 }
             }
-            sources.push(record);
+            sources.push(value);
         }
-        // CSV records go back to the reader to be filled again (it may be gone already:
-        // then they are freed); others are freed on the writing thread.
-        let mut reused = Vec::new();
-        let mut others = Vec::new();
-        for source in sources {
-            match source {
-                Source::Csv(record) => reused.push(record),
-                Source::Json(value) => others.push(value),
-            }
-        }
+        // CSV rows go back to the reader to be filled again (it may be gone already:
+        // then they are freed); other records are freed on the writing thread.
         if !reused.is_empty() {
             let _ = give_back.send(reused);
         }
-        if to_writer.send((mapped, others)).is_err() {
+        let output = if rows.is_some() {
+            Output::Text(text)
+        } else {
+            Output::Records(mapped, sources)
+        };
+        if to_writer.send(output).is_err() {
             // The writer stopped on an error; it is reported below.
             break 'batches;
         }

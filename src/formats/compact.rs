@@ -15,8 +15,8 @@ pub fn write_compact<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Res
     value.serialize(Out(out))
 }
 
-/// `text` as a JSON string.
-fn text(out: &mut Vec<u8>, text: &str) -> Result<(), Error> {
+/// Appends `text` as a JSON string.
+pub(crate) fn write_text(out: &mut Vec<u8>, text: &str) -> Result<(), Error> {
     if needs_escape(text.as_bytes()) {
         return serde_json::to_writer(out, text);
     }
@@ -122,10 +122,10 @@ impl<'a> Serializer for Out<'a> {
         scalar(self.0, v)
     }
     fn serialize_char(self, v: char) -> Result<(), Error> {
-        text(self.0, v.encode_utf8(&mut [0; 4]))
+        write_text(self.0, v.encode_utf8(&mut [0; 4]))
     }
     fn serialize_str(self, v: &str) -> Result<(), Error> {
-        text(self.0, v)
+        write_text(self.0, v)
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<(), Error> {
         scalar(self.0, v)
@@ -149,7 +149,7 @@ impl<'a> Serializer for Out<'a> {
         _index: u32,
         variant: &'static str,
     ) -> Result<(), Error> {
-        text(self.0, variant)
+        write_text(self.0, variant)
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
@@ -191,7 +191,7 @@ impl<'a> Serializer for Out<'a> {
         _len: usize,
     ) -> Result<Seq<'a>, Error> {
         self.0.push(b'{');
-        text(self.0, variant)?;
+        write_text(self.0, variant)?;
         self.0.extend_from_slice(b":[");
         Ok(Seq {
             out: self.0,
@@ -218,7 +218,7 @@ impl<'a> Serializer for Out<'a> {
         _len: usize,
     ) -> Result<Object<'a>, Error> {
         self.0.push(b'{');
-        text(self.0, variant)?;
+        write_text(self.0, variant)?;
         self.0.extend_from_slice(b":{");
         Ok(Object {
             out: self.0,
@@ -306,7 +306,7 @@ impl Object<'_> {
             self.out.push(b',');
         }
         // A key is text: writing it cannot fail.
-        let _ = text(self.out, key);
+        let _ = write_text(self.out, key);
         self.out.push(b':');
     }
 }
@@ -394,10 +394,10 @@ impl Serializer for Key<'_> {
     type SerializeStructVariant = Impossible<(), Error>;
 
     fn serialize_str(self, v: &str) -> Result<(), Error> {
-        text(self.0, v)
+        write_text(self.0, v)
     }
     fn serialize_char(self, v: char) -> Result<(), Error> {
-        text(self.0, v.encode_utf8(&mut [0; 4]))
+        write_text(self.0, v.encode_utf8(&mut [0; 4]))
     }
     fn serialize_unit_variant(
         self,
@@ -405,7 +405,7 @@ impl Serializer for Key<'_> {
         _index: u32,
         variant: &'static str,
     ) -> Result<(), Error> {
-        text(self.0, variant)
+        write_text(self.0, variant)
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,

@@ -8,6 +8,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use ::csv::StringRecord;
 use serde_json::{Map, Value};
 
 use super::atomic::AtomicFile;
@@ -111,37 +112,71 @@ impl CsvReader {
     /// again in place; any other is replaced by a new one. `Err` is a file that cannot
     /// be read on (I/O, or a CSV error the reader cannot step over).
     pub fn read_into(&mut self, record: &mut CsvRecord) -> Result<CsvRow, FileError> {
+        let (Some(line), Some(layout)) = (self.next_row()?, &self.layout) else {
+            return Ok(CsvRow::End);
+        };
+        Ok(layout.fill(&mut self.row, self.encoding, line, record))
+    }
+
+    /// Reads the next row as text into `row`, whose buffers are reused: the same rows
+    /// and problems as [`CsvReader::read_into`], without making a record of the row
+    /// ([`row_record`] makes the same record from the text).
+    pub fn read_text(&mut self, row: &mut StringRecord) -> Result<CsvRow, FileError> {
+        let (Some(line), Some(layout)) = (self.next_row()?, &self.layout) else {
+            return Ok(CsvRow::End);
+        };
+        Ok(layout.text(&mut self.row, self.encoding, line, row))
+    }
+
+    /// The field names in column order, once the first row has been read.
+    pub fn names(&self) -> Option<&[String]> {
+        self.layout.as_ref().map(|layout| &layout.names[..])
+    }
+
+    /// Reads the next data row into `self.row` (the header row makes the layout first)
+    /// and gives its line; `None` at the end of the file.
+    fn next_row(&mut self) -> Result<Option<u64>, FileError> {
         loop {
             if !self
                 .reader
                 .read_byte_record(&mut self.row)
                 .map_err(|e| csv_error(&self.path, e))?
             {
-                return Ok(CsvRow::End);
+                return Ok(None);
             }
             let line = self.row.position().map_or(0, |p| p.line());
-            if let Some(layout) = &self.layout {
-                return Ok(layout.fill(&mut self.row, self.encoding, line, record));
+            if self.layout.is_some() {
+                return Ok(Some(line));
             }
             let names = if self.header {
                 header_names(&self.path, &self.row, self.encoding, line)?
             } else {
                 (1..=self.row.len()).map(|n| n.to_string()).collect()
             };
-            let layout = Layout::new(&self.path, names, line)?;
-            if self.header {
-                self.layout = Some(layout);
-                continue;
+            self.layout = Some(Layout::new(&self.path, names, line)?);
+            if !self.header {
+                return Ok(Some(line));
             }
-            let found = layout.fill(&mut self.row, self.encoding, line, record);
-            self.layout = Some(layout);
-            return Ok(found);
         }
     }
 }
 
+/// The record of a row that [`CsvReader::read_text`] read from a file whose fields are
+/// `names`: the record [`CsvReader::read_into`] gives for that row.
+pub fn row_record(names: &[String], row: &StringRecord) -> Value {
+    Value::Object(
+        names
+            .iter()
+            .zip(row.iter())
+            .map(|(name, text)| (name.clone(), Value::String(text.to_owned())))
+            .collect(),
+    )
+}
+
 /// Field names in column order, and the record every row fills in.
 struct Layout {
+    /// The field names in column order.
+    names: Vec<String>,
     /// An object with every field set to `null`: cloning it builds the map without
     /// comparing keys, cheaper than inserting field by field.
     template: Map<String, Value>,
@@ -169,6 +204,7 @@ impl Layout {
             .collect();
         let id = LAYOUTS.fetch_add(1, Ordering::Relaxed);
         Ok(Layout {
+            names,
             template,
             columns,
             id,
@@ -185,15 +221,8 @@ impl Layout {
         line: u64,
         record: &mut CsvRecord,
     ) -> CsvRow {
-        if row.len() != self.columns.len() {
-            return CsvRow::Problem(ReadError::new(
-                format!("line {line}"),
-                format!(
-                    "{} fields where the header has {}",
-                    row.len(),
-                    self.columns.len()
-                ),
-            ));
+        if let Some(problem) = self.wrong_length(row, line) {
+            return problem;
         }
         if encoding == Encoding::Latin1 {
             let mut fields = self.fields(record);
@@ -214,15 +243,50 @@ impl Layout {
                 *row = text.into_byte_record();
                 CsvRow::Record
             }
-            Err(error) => {
-                let field = error.utf8_error().field() + 1;
-                *row = error.into_byte_record();
-                CsvRow::Problem(ReadError::new(
-                    format!("line {line}"),
-                    format!("field {field} is not valid UTF-8 (is the file Latin-1?)"),
-                ))
-            }
+            Err(error) => not_utf8(error, row, line),
         }
+    }
+
+    /// Puts the fields of `bytes` into `row` as text (the buffers of `row` come back
+    /// to `bytes`, to be filled with the next row).
+    fn text(
+        &self,
+        bytes: &mut ::csv::ByteRecord,
+        encoding: Encoding,
+        line: u64,
+        row: &mut StringRecord,
+    ) -> CsvRow {
+        if let Some(problem) = self.wrong_length(bytes, line) {
+            return problem;
+        }
+        if encoding == Encoding::Latin1 {
+            row.clear();
+            for field in bytes.iter() {
+                row.push_field(&latin1(field));
+            }
+            return CsvRow::Record;
+        }
+        match StringRecord::from_byte_record(std::mem::take(bytes)) {
+            Ok(text) => {
+                *bytes = std::mem::replace(row, text).into_byte_record();
+                CsvRow::Record
+            }
+            Err(error) => not_utf8(error, bytes, line),
+        }
+    }
+
+    /// The problem of a row whose number of fields is not the header's.
+    fn wrong_length(&self, row: &::csv::ByteRecord, line: u64) -> Option<CsvRow> {
+        (row.len() != self.columns.len()).then(|| {
+            CsvRow::Problem(ReadError::new(
+                format!("line {line}"),
+                format!(
+                    "{} fields where the header has {}",
+                    row.len(),
+                    self.columns.len()
+                ),
+            ))
+        })
     }
 
     /// The map of `record` when this layout filled it (taken out, to be put back
@@ -238,6 +302,16 @@ impl Layout {
         record.value = Value::Object(fields);
         record.layout = self.id;
     }
+}
+
+/// The problem of a row that is not UTF-8 (its buffer goes back to `row`).
+fn not_utf8(error: ::csv::FromUtf8Error, row: &mut ::csv::ByteRecord, line: u64) -> CsvRow {
+    let field = error.utf8_error().field() + 1;
+    *row = error.into_byte_record();
+    CsvRow::Problem(ReadError::new(
+        format!("line {line}"),
+        format!("field {field} is not valid UTF-8 (is the file Latin-1?)"),
+    ))
 }
 
 /// Sets a field to the Latin-1 `bytes`, reusing its buffer when it holds text already.

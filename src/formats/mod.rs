@@ -17,8 +17,9 @@ pub mod write;
 mod xml;
 mod xml_write;
 
+pub use ::csv::StringRecord;
 pub use atomic::AtomicFile;
-pub use csv::{CsvReader, CsvRecord, CsvRow};
+pub use csv::{CsvReader, CsvRecord, CsvRow, row_record};
 pub use error::FileError;
 pub use json::Flow;
 pub use read::{EachRecord, Encoding, Format, ReadError, ReadOptions, read_file};

@@ -19,6 +19,7 @@ use super::ops;
 use super::program::{CallSite, Node};
 use super::record::Slot;
 use super::value::{self, Value};
+use crate::formats::compact::{write_compact, write_text};
 
 /// An assignment's expression, specialised (see the module documentation).
 pub(crate) enum Text {
@@ -147,7 +148,7 @@ fn call(site: &CallSite, depth: usize) -> Option<Text> {
 }
 
 /// An intermediate result: null, text (borrowed or built), or another value, borrowed.
-enum Val<'a> {
+pub(crate) enum Val<'a> {
     Null,
     Str(&'a str),
     Own(CompactString),
@@ -171,6 +172,19 @@ impl<'a> Val<'a> {
         }
     }
 
+    /// Appends this value as compact JSON, as `serde_json` writes it.
+    pub(crate) fn write_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        match self {
+            Val::Null => {
+                out.extend_from_slice(b"null");
+                Ok(())
+            }
+            Val::Str(text) => write_text(out, text),
+            Val::Own(text) => write_text(out, text),
+            Val::Other(value) => write_compact(out, *value),
+        }
+    }
+
     fn into_slot(self) -> Slot {
         match self {
             Val::Null => Slot::Value(Value::Null),
@@ -178,6 +192,42 @@ impl<'a> Val<'a> {
             Val::Own(text) => Slot::Text(text),
             Val::Other(value) => Slot::Value(value.clone()),
         }
+    }
+}
+
+/// Where the fast path reads the source fields from, by field slot: a record's values,
+/// or the text fields of a CSV row ([`super::rows`]).
+pub(crate) trait Fields<'a> {
+    /// A field as an operand.
+    fn operand(&self, slot: usize) -> Option<Val<'a>>;
+    /// A field as a JSON value, for comparisons; `None` makes the fast path give up.
+    fn value(&self, slot: usize) -> Option<&'a Value>;
+}
+
+impl<'a> Fields<'a> for [&'a Value] {
+    #[inline]
+    fn operand(&self, slot: usize) -> Option<Val<'a>> {
+        self.get(slot).map(|v| Val::of(v))
+    }
+
+    #[inline]
+    fn value(&self, slot: usize) -> Option<&'a Value> {
+        self.get(slot).copied()
+    }
+}
+
+/// A row's text fields (`None`: the column is not in the file, so the field is null).
+impl<'a> Fields<'a> for [Option<&'a str>] {
+    #[inline]
+    fn operand(&self, slot: usize) -> Option<Val<'a>> {
+        Some(match self.get(slot)? {
+            Some(text) => Val::Str(text),
+            None => Val::Null,
+        })
+    }
+
+    fn value(&self, _slot: usize) -> Option<&'a Value> {
+        None
     }
 }
 
@@ -189,27 +239,34 @@ pub(crate) fn eval(text: &Text, fields: &[&Value]) -> Option<Slot> {
     }
 }
 
+/// Evaluates `text` on a row's text fields, for writing; `None` when the ordinary
+/// evaluator must.
+pub(crate) fn eval_text<'a>(text: &'a Text, fields: &[Option<&'a str>]) -> Option<Val<'a>> {
+    operand(text, fields)
+}
+
 /// [`value_of`], with leaves (the most common operands) read in line rather than by
 /// a recursive call.
 #[inline(always)]
-fn operand<'a>(text: &'a Text, fields: &[&'a Value]) -> Option<Val<'a>> {
+fn operand<'a, F: Fields<'a> + ?Sized>(text: &'a Text, fields: &F) -> Option<Val<'a>> {
     match text {
-        Text::Leaf(leaf) => Some(Val::of(leaf_value(leaf, fields)?)),
+        Text::Leaf(Leaf::Field(slot)) => fields.operand(*slot),
+        Text::Leaf(Leaf::Const(v)) => Some(Val::of(v)),
         _ => value_of(text, fields),
     }
 }
 
 #[inline]
-fn leaf_value<'a>(leaf: &'a Leaf, fields: &[&'a Value]) -> Option<&'a Value> {
+fn leaf_value<'a, F: Fields<'a> + ?Sized>(leaf: &'a Leaf, fields: &F) -> Option<&'a Value> {
     match leaf {
-        Leaf::Field(slot) => fields.get(*slot).copied(),
+        Leaf::Field(slot) => fields.value(*slot),
         Leaf::Const(v) => Some(v),
     }
 }
 
-fn value_of<'a>(text: &'a Text, fields: &[&'a Value]) -> Option<Val<'a>> {
+fn value_of<'a, F: Fields<'a> + ?Sized>(text: &'a Text, fields: &F) -> Option<Val<'a>> {
     Some(match text {
-        Text::Leaf(leaf) => Val::of(leaf_value(leaf, fields)?),
+        Text::Leaf(leaf) => operand_leaf(leaf, fields)?,
         Text::Pipe(source, ops) => {
             let mut value = operand(source, fields)?;
             for op in ops {
@@ -244,6 +301,14 @@ fn value_of<'a>(text: &'a Text, fields: &[&'a Value]) -> Option<Val<'a>> {
             }
         }
     })
+}
+
+#[inline]
+fn operand_leaf<'a, F: Fields<'a> + ?Sized>(leaf: &'a Leaf, fields: &F) -> Option<Val<'a>> {
+    match leaf {
+        Leaf::Field(slot) => fields.operand(*slot),
+        Leaf::Const(v) => Some(Val::of(v)),
+    }
 }
 
 /// One function of a pipe, applied to the value so far.

@@ -16,12 +16,14 @@ pub mod parse;
 pub mod program;
 pub mod record;
 pub mod reference;
+mod rows;
 pub mod value;
 
 pub use compile::{Compilation, Environment, ImportResolver, LinkRef, NoImports, compile};
 pub use eval::no_vars;
 pub use program::{Mapping, Outcome};
 pub use record::MappedRecord;
+pub use rows::RowMapping;
 
 #[cfg(test)]
 mod tests;
