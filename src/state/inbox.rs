@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use redb::{ReadableTable, TableError};
 use serde::{Deserialize, Serialize};
 
-use super::tables::{DELIVERIES, INBOX, INBOX_SEQ, from_json, to_json};
-use super::{State, StateError};
+use super::tables::{DELIVERIES, INBOX, INBOX_SEQ, from_json};
+use super::{Fail, State, StateError};
 
 /// One received webhook call, as the inbox keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,12 +42,55 @@ pub enum Received {
 pub struct Incoming {
     /// The pipeline whose inbox takes it.
     pub pipeline: String,
-    /// The call.
-    pub event: InboxEvent,
+    /// The call, encoded as the inbox keeps it.
+    pub event: EncodedEvent,
     /// The key a repeat of this delivery is recognised by.
     pub key: String,
     /// Until when the key is remembered.
     pub remember_until: DateTime<Utc>,
+}
+
+/// An [`InboxEvent`] encoded as the inbox keeps it (JSON), and when it was received.
+/// A webhook's body goes into it as it came ([`EncodedEvent::post`]), not parsed
+/// into a value and written again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EncodedEvent {
+    received_at: DateTime<Utc>,
+    bytes: Vec<u8>,
+}
+
+impl EncodedEvent {
+    /// `event`, encoded.
+    pub fn of(event: &InboxEvent) -> Result<EncodedEvent, serde_json::Error> {
+        Ok(EncodedEvent {
+            received_at: event.received_at,
+            bytes: serde_json::to_vec(event)?,
+        })
+    }
+
+    /// The event of a POST whose body is `body`, which must be one JSON value (the
+    /// caller checked it, as parsing it into a `serde_json::Value` would): it is kept
+    /// byte for byte, and reads back as the [`InboxEvent`] with that value as `body`.
+    pub fn post(
+        received_at: DateTime<Utc>,
+        delivery_id: Option<&str>,
+        body: &[u8],
+    ) -> Result<EncodedEvent, serde_json::Error> {
+        let mut bytes = Vec::with_capacity(body.len() + 96);
+        bytes.extend_from_slice(b"{\"received_at\":");
+        serde_json::to_writer(&mut bytes, &received_at)?;
+        bytes.extend_from_slice(b",\"delivery_id\":");
+        serde_json::to_writer(&mut bytes, &delivery_id)?;
+        bytes.extend_from_slice(b",\"body\":");
+        bytes.extend_from_slice(body);
+        bytes.extend_from_slice(b",\"id\":null}");
+        Ok(EncodedEvent { received_at, bytes })
+    }
+
+    /// When the call was received.
+    pub fn received_at(&self) -> DateTime<Utc> {
+        self.received_at
+    }
 }
 
 impl State {
@@ -63,7 +106,9 @@ impl State {
     ) -> Result<Received, StateError> {
         let call = Incoming {
             pipeline: pipeline.to_string(),
-            event: event.clone(),
+            event: EncodedEvent::of(event).map_err(|e| {
+                Fail::Encode("a webhook event", e).at(self.path.clone())
+            })?,
             key: key.to_string(),
             remember_until,
         };
@@ -83,6 +128,8 @@ impl State {
             let mut deliveries = txn.open_table(DELIVERIES)?;
             let mut seqs = txn.open_table(INBOX_SEQ)?;
             let mut inbox = txn.open_table(INBOX)?;
+            // Each pipeline's last sequence number, read once and written once a batch.
+            let mut last: Vec<(&str, u64)> = Vec::new();
             let mut received = Vec::with_capacity(calls.len());
             for call in calls {
                 let pipeline = call.pipeline.as_str();
@@ -94,11 +141,21 @@ impl State {
                     continue;
                 }
                 deliveries.insert((pipeline, key), call.remember_until.timestamp_millis())?;
-                let seq = seqs.get(pipeline)?.map_or(0, |v| v.value()) + 1;
-                seqs.insert(pipeline, seq)?;
-                let bytes = to_json("a webhook event", &call.event)?;
-                inbox.insert((pipeline, seq), bytes.as_slice())?;
+                let at = match last.iter().position(|(name, _)| *name == pipeline) {
+                    Some(at) => at,
+                    None => {
+                        let stored = seqs.get(pipeline)?.map_or(0, |v| v.value());
+                        last.push((pipeline, stored));
+                        last.len() - 1
+                    }
+                };
+                last[at].1 += 1;
+                let seq = last[at].1;
+                inbox.insert((pipeline, seq), call.event.bytes.as_slice())?;
                 received.push(Received::Stored(seq));
+            }
+            for (pipeline, seq) in last {
+                seqs.insert(pipeline, seq)?;
             }
             Ok(received)
         })
@@ -244,7 +301,7 @@ mod tests {
         let until = event(0).received_at + chrono::Duration::minutes(10);
         let call = |pipeline: &str, n: i64, key: &str| Incoming {
             pipeline: pipeline.to_string(),
-            event: event(n),
+            event: EncodedEvent::of(&event(n)).expect("encoded"),
             key: key.to_string(),
             remember_until: until,
         };

@@ -32,7 +32,7 @@ use redb::{
 
 use error::Fail;
 pub use error::StateError;
-pub use inbox::{InboxEvent, Incoming, Received};
+pub use inbox::{EncodedEvent, InboxEvent, Incoming, Received};
 pub use model::{Commit, FailedRecord, PipelineState, RecordState, RunTicket};
 pub use reader::StateReader;
 pub use synced::Synced;
