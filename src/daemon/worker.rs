@@ -36,6 +36,11 @@ const READ: usize = 5_000;
 const FORGET: Duration = Duration::from_secs(60);
 /// How long a worker waits before trying again after a failure (unless woken).
 const RETRY: Duration = Duration::from_secs(5);
+/// The least time between two passes over an inbox that calls keep filling: the
+/// events that come meanwhile are applied together, as one run, rather than in many
+/// small runs whose fixed costs (a run's transactions and fsyncs, its report) would
+/// take the CPU the ingest path needs. A call to an idle worker is applied at once.
+const PAUSE: Duration = Duration::from_millis(100);
 
 /// Wakes `pipeline`'s worker, starting it when it is not running.
 pub(super) fn wake(shared: &Arc<Shared>, pipeline: &str) {
@@ -65,7 +70,7 @@ async fn work(shared: Arc<Shared>, pipeline: String, wake: Arc<Notify>) {
     loop {
         wake.notified().await;
         match drain(&shared, &pipeline, &mut forgot).await {
-            Pass::Empty => {}
+            Pass::Empty => tokio::time::sleep(PAUSE).await,
             Pass::Failed(error) => {
                 shared.emit(&Event::Failed {
                     pipeline: pipeline.clone(),
