@@ -116,7 +116,8 @@ impl State {
         Ok(received.pop().unwrap_or(Received::Duplicate))
     }
 
-    /// Stores many calls in one transaction, committed durably once for all of them
+    /// Stores many calls in one transaction, committed durably (whatever the handle)
+    /// once for all of them
     /// (group commit): what [`State::receive`] does for each, in order, so a repeat
     /// of a call earlier in the same batch is a [`Received::Duplicate`] too. The
     /// answers are in the order of `calls`; when it fails, none was stored.
@@ -124,7 +125,7 @@ impl State {
         if calls.is_empty() {
             return Ok(Vec::new());
         }
-        self.write(|txn| {
+        self.write_durably(|txn| {
             let mut deliveries = txn.open_table(DELIVERIES)?;
             let mut seqs = txn.open_table(INBOX_SEQ)?;
             let mut inbox = txn.open_table(INBOX)?;
@@ -205,9 +206,11 @@ impl State {
         })
     }
 
-    /// Removes applied events from `pipeline`'s inbox.
+    /// Removes applied events from `pipeline`'s inbox, durably whatever the handle:
+    /// with them, every commit before goes to the disk (what applied them through a
+    /// [`State::deferred`] handle).
     pub fn inbox_done(&self, pipeline: &str, seqs: &[u64]) -> Result<(), StateError> {
-        self.write(|txn| {
+        self.write_durably(|txn| {
             let mut inbox = txn.open_table(INBOX)?;
             for seq in seqs {
                 inbox.remove((pipeline, *seq))?;
