@@ -308,7 +308,10 @@ async fn answer(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<Answer, Str
 /// Appends what the socket has to `buf`; an error when the daemon closed it.
 async fn read_more(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<(), String> {
     buf.reserve(1024);
-    let n = stream.read_buf(buf).await.map_err(|e| format!("read: {e}"))?;
+    let n = stream
+        .read_buf(buf)
+        .await
+        .map_err(|e| format!("read: {e}"))?;
     if n == 0 {
         return Err("the daemon closed the connection".into());
     }
@@ -409,10 +412,14 @@ fn ingest(options: &Options) -> Result<(), String> {
     let clients: Vec<_> = (0..threads)
         .map(|t| {
             // Connections are shared out among the client threads as evenly as can be.
-            let connections = options.concurrency / threads
-                + usize::from(t < options.concurrency % threads);
-            let (addr, calls, next, start) =
-                (daemon.addr.clone(), calls.clone(), next.clone(), start.clone());
+            let connections =
+                options.concurrency / threads + usize::from(t < options.concurrency % threads);
+            let (addr, calls, next, start) = (
+                daemon.addr.clone(),
+                calls.clone(),
+                next.clone(),
+                start.clone(),
+            );
             std::thread::spawn(move || client(connections, addr, calls, next, &start))
         })
         .collect();

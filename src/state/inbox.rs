@@ -106,9 +106,8 @@ impl State {
     ) -> Result<Received, StateError> {
         let call = Incoming {
             pipeline: pipeline.to_string(),
-            event: EncodedEvent::of(event).map_err(|e| {
-                Fail::Encode("a webhook event", e).at(self.path.clone())
-            })?,
+            event: EncodedEvent::of(event)
+                .map_err(|e| Fail::Encode("a webhook event", e).at(self.path.clone()))?,
             key: key.to_string(),
             remember_until,
         };
