@@ -333,6 +333,52 @@ mod tests {
     }
 
     #[test]
+    fn a_post_kept_as_it_came_reads_back_as_its_value() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let state = State::open(&dir.path().join("state.redb")).expect("open");
+        let at = event(0).received_at;
+        let body = " {\"id\": 7,\n \"name\": \"Ad\\u00e9 \\\"A\\\"\", \"n\": [1.5, null]} ";
+        let until = at + chrono::Duration::minutes(10);
+        let calls = [
+            Incoming {
+                pipeline: "p".into(),
+                event: EncodedEvent::post(at, Some("d\"1"), body.as_bytes()).expect("encoded"),
+                key: "id:d1".into(),
+                remember_until: until,
+            },
+            Incoming {
+                pipeline: "p".into(),
+                event: EncodedEvent::post(at, None, b"{}").expect("encoded"),
+                key: "body:x".into(),
+                remember_until: until,
+            },
+        ];
+        state.receive_all(&calls).expect("stored");
+        let events: Vec<InboxEvent> = state
+            .inbox("p", 10)
+            .expect("inbox")
+            .into_iter()
+            .map(|e| e.1)
+            .collect();
+        let value = serde_json::from_str::<serde_json::Value>(body).expect("json");
+        let expected = [
+            InboxEvent {
+                received_at: at,
+                delivery_id: Some("d\"1".into()),
+                body: Some(value),
+                id: None,
+            },
+            InboxEvent {
+                received_at: at,
+                delivery_id: None,
+                body: Some(serde_json::json!({})),
+                id: None,
+            },
+        ];
+        assert_eq!(events, expected);
+    }
+
+    #[test]
     fn a_repeated_delivery_is_stored_once_while_remembered() {
         let dir = tempfile::tempdir().expect("temp dir");
         let state = State::open(&dir.path().join("state.redb")).expect("open");
