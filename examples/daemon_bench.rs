@@ -19,20 +19,23 @@
 //!
 //! Defaults: all, 100,000 requests, 64 connections, 20 rounds. The `sluice` binary is
 //! the one beside `examples/` (or `SLUICE_BIN`). The load client runs on one thread
-//! (`--client-threads` for more), so the daemon has the rest of the machine.
+//! (`--client-threads` for more), so the daemon has the rest of the machine. Like
+//! `wrk`, it is lean: each request is built whole (headers, signature, delivery id,
+//! body) before the clock starts and written with one call on a raw TCP connection,
+//! one request in flight per connection (no pipelining); of each answer only the
+//! status line and `Content-Length` are parsed (and the body kept when it is not a
+//! 202, to show it).
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper_util::rt::TokioIo;
 use sluice::state::State;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 const SECRET: &str = "bench-hook-secret";
 const PIPELINE: &str = "hooks";
@@ -198,7 +201,7 @@ fn sluice_bin() -> Result<PathBuf, String> {
 
 /// A GET on a new connection; the status and body.
 fn get(addr: &str, path: &str) -> Result<(u16, String), String> {
-    let mut stream = TcpStream::connect(addr).map_err(|e| e.to_string())?;
+    let mut stream = std::net::TcpStream::connect(addr).map_err(|e| e.to_string())?;
     write!(
         stream,
         "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
@@ -226,14 +229,13 @@ fn project() -> Result<tempfile::TempDir, String> {
     Ok(dir)
 }
 
-/// One prepared webhook call.
+/// One prepared webhook call: the whole request as it goes on the wire (headers with
+/// its signature and delivery id, and the body), built before the clock starts.
 struct Call {
-    body: Bytes,
-    signature: String,
-    delivery: String,
+    request: Vec<u8>,
 }
 
-fn calls(n: usize) -> Vec<Call> {
+fn calls(n: usize, addr: &str) -> Vec<Call> {
     (0..n)
         .map(|i| {
             let body = serde_json::json!({
@@ -243,79 +245,152 @@ fn calls(n: usize) -> Vec<Call> {
                 "status": "confirmed",
             })
             .to_string();
-            let signature = format!(
-                "sha256={}",
-                hex::encode(sluice::auth::primitives::hmac_sha256(
-                    SECRET.as_bytes(),
-                    body.as_bytes()
-                ))
+            let signature = hex::encode(sluice::auth::primitives::hmac_sha256(
+                SECRET.as_bytes(),
+                body.as_bytes(),
+            ));
+            let request = format!(
+                "POST {HOOK_PATH} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+                 X-Sluice-Signature: sha256={signature}\r\nX-Delivery-Id: bench-{i}\r\n\
+                 Content-Length: {}\r\n\r\n{body}",
+                body.len()
             );
             Call {
-                body: Bytes::from(body),
-                signature,
-                delivery: format!("bench-{i}"),
+                request: request.into_bytes(),
             }
         })
         .collect()
 }
 
 /// What one connection saw: latencies in microseconds, and answers other than 202.
+#[derive(Default)]
 struct Seen {
     latencies: Vec<u32>,
     refused: Vec<String>,
 }
 
-/// Sends calls (the next not yet taken) over one keep-alive connection until none is
-/// left.
+/// One answer: its status code and body.
+struct Answer {
+    status: u16,
+    body: Vec<u8>,
+}
+
+/// Reads one HTTP/1.1 answer from `stream` into `buf` (cleared first): the status line
+/// and `Content-Length` are all that is parsed; the body is kept for error messages.
+async fn answer(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<Answer, String> {
+    buf.clear();
+    let (head, length) = loop {
+        if let Some(head) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = head + 4;
+            let length = content_length(&buf[..head])?;
+            break (head, length);
+        }
+        read_more(stream, buf).await?;
+    };
+    while buf.len() < head + length {
+        read_more(stream, buf).await?;
+    }
+    if buf.len() > head + length {
+        return Err("more bytes than one answer (the client sends one request at a time)".into());
+    }
+    let status = buf
+        .strip_prefix(b"HTTP/1.1 ")
+        .and_then(|rest| rest.get(..3))
+        .and_then(|code| std::str::from_utf8(code).ok())
+        .and_then(|code| code.parse().ok())
+        .ok_or("no HTTP/1.1 status line")?;
+    Ok(Answer {
+        status,
+        body: buf[head..].to_vec(),
+    })
+}
+
+/// Appends what the socket has to `buf`; an error when the daemon closed it.
+async fn read_more(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<(), String> {
+    buf.reserve(1024);
+    let n = stream
+        .read_buf(buf)
+        .await
+        .map_err(|e| format!("read: {e}"))?;
+    if n == 0 {
+        return Err("the daemon closed the connection".into());
+    }
+    Ok(())
+}
+
+/// The `Content-Length` in an answer's head (it must have one: no chunked answers).
+fn content_length(head: &[u8]) -> Result<usize, String> {
+    let head = std::str::from_utf8(head).map_err(|_| "an answer head that is not UTF-8")?;
+    head.split("\r\n")
+        .filter_map(|line| line.split_once(':'))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| value.trim().parse().ok())
+        .ok_or_else(|| format!("an answer without Content-Length: {head}"))
+}
+
+/// Sends calls (the next not yet taken) over one keep-alive connection, one request in
+/// flight at a time (no pipelining), until none is left.
 async fn connection(
     addr: String,
     calls: Arc<Vec<Call>>,
     next: Arc<AtomicUsize>,
 ) -> Result<Seen, String> {
-    let stream = tokio::net::TcpStream::connect(&addr)
+    let mut stream = TcpStream::connect(&addr)
         .await
         .map_err(|e| format!("connect: {e}"))?;
     stream.set_nodelay(true).map_err(|e| e.to_string())?;
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|e| format!("handshake: {e}"))?;
-    tokio::spawn(conn);
-    let mut seen = Seen {
-        latencies: Vec::new(),
-        refused: Vec::new(),
-    };
+    let mut seen = Seen::default();
+    let mut buf = Vec::with_capacity(1024);
     loop {
         let i = next.fetch_add(1, Ordering::Relaxed);
         let Some(call) = calls.get(i) else {
             return Ok(seen);
         };
-        let request = hyper::Request::post(HOOK_PATH)
-            .header("host", &addr)
-            .header("content-type", "application/json")
-            .header("x-sluice-signature", &call.signature)
-            .header("x-delivery-id", &call.delivery)
-            .body(Full::new(call.body.clone()))
-            .map_err(|e| e.to_string())?;
         let sent = Instant::now();
-        let response = sender
-            .send_request(request)
+        stream
+            .write_all(&call.request)
             .await
             .map_err(|e| format!("request {i}: {e}"))?;
-        let status = response.status().as_u16();
-        let body = response
-            .into_body()
-            .collect()
+        let answer = answer(&mut stream, &mut buf)
             .await
-            .map_err(|e| format!("answer {i}: {e}"))?
-            .to_bytes();
+            .map_err(|e| format!("answer {i}: {e}"))?;
         let micros = sent.elapsed().as_micros();
         seen.latencies
             .push(u32::try_from(micros).unwrap_or(u32::MAX));
-        if status != 202 {
-            seen.refused
-                .push(format!("{status} {}", String::from_utf8_lossy(&body)));
+        if answer.status != 202 {
+            seen.refused.push(format!(
+                "{} {}",
+                answer.status,
+                String::from_utf8_lossy(&answer.body)
+            ));
         }
     }
+}
+
+/// One client thread: `connections` connections on a runtime of its own, started when
+/// every thread is ready.
+fn client(
+    connections: usize,
+    addr: String,
+    calls: Arc<Vec<Call>>,
+    next: Arc<AtomicUsize>,
+    start: &std::sync::Barrier,
+) -> Result<Vec<Seen>, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string());
+    start.wait();
+    runtime?.block_on(async {
+        let tasks: Vec<_> = (0..connections)
+            .map(|_| tokio::spawn(connection(addr.clone(), calls.clone(), next.clone())))
+            .collect();
+        let mut seen = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            seen.push(task.await.map_err(|e| e.to_string())??);
+        }
+        Ok(seen)
+    })
 }
 
 fn percentile(sorted: &[u32], p: f64) -> f64 {
@@ -330,29 +405,38 @@ fn ingest(options: &Options) -> Result<(), String> {
     let dir = project()?;
     std::fs::write(dir.path().join("pipelines/hooks.toml"), HOOKS).map_err(|e| e.to_string())?;
     let daemon = Daemon::start(dir.path())?;
-    let calls = Arc::new(calls(options.requests));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(options.client_threads)
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
+    let calls = Arc::new(calls(options.requests, &daemon.addr));
+    let threads = options.client_threads.min(options.concurrency);
     let next = Arc::new(AtomicUsize::new(0));
+    let start = Arc::new(std::sync::Barrier::new(threads + 1));
+    let clients: Vec<_> = (0..threads)
+        .map(|t| {
+            // Connections are shared out among the client threads as evenly as can be.
+            let connections =
+                options.concurrency / threads + usize::from(t < options.concurrency % threads);
+            let (addr, calls, next, start) = (
+                daemon.addr.clone(),
+                calls.clone(),
+                next.clone(),
+                start.clone(),
+            );
+            std::thread::spawn(move || client(connections, addr, calls, next, &start))
+        })
+        .collect();
+    start.wait();
     let began = Instant::now();
-    let results = runtime.block_on(async {
-        let tasks: Vec<_> = (0..options.concurrency)
-            .map(|_| tokio::spawn(connection(daemon.addr.clone(), calls.clone(), next.clone())))
-            .collect();
-        let mut results = Vec::new();
-        for task in tasks {
-            results.push(task.await.map_err(|e| e.to_string()).and_then(|r| r));
+    let mut results = Vec::new();
+    for client in clients {
+        match client.join() {
+            Ok(Ok(seen)) => results.extend(seen),
+            Ok(Err(e)) => return Err(e),
+            Err(_) => return Err("a client thread panicked".into()),
         }
-        results
-    });
+    }
     let elapsed = began.elapsed();
     let mut latencies = Vec::with_capacity(options.requests);
     let mut refused = Vec::new();
-    for result in results {
-        let seen = result?;
+    for seen in results {
         latencies.extend(seen.latencies);
         refused.extend(seen.refused);
     }

@@ -17,6 +17,7 @@ mod alert;
 mod api;
 mod event;
 mod ingest;
+mod json_check;
 mod reload;
 mod runner;
 mod webhooks;

@@ -14,18 +14,19 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
+use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::{Event, Shared, worker};
+use super::{Event, Shared, json_check, worker};
 use crate::pipeline::Webhook;
 use crate::report::Trigger;
-use crate::state::{InboxEvent, Incoming, Received};
+use crate::state::{EncodedEvent, InboxEvent, Incoming, Received};
 
 /// The signature header when `signature_header` does not name one.
 pub const SIGNATURE_HEADER: &str = "X-Sluice-Signature";
@@ -38,52 +39,48 @@ const DELIVERY_MEMORY: chrono::Duration = chrono::Duration::hours(24);
 const BODY_MEMORY: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Any request no other route took: a webhook when its path is a pipeline's
-/// `[webhook] path`, else 404.
-pub(super) async fn receive(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let Some((name, prepared)) = shared.webhook_at(uri.path()) else {
+/// `[webhook] path`, else 404. The request is taken whole (its head is not copied
+/// as separate extractors would) and its body read only once the route is known.
+pub(super) async fn receive(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let Some((name, prepared)) = shared.webhook_at(request.uri().path()) else {
         return answer(StatusCode::NOT_FOUND, json!({ "error": "no such route" }));
     };
     let Some(hook) = prepared.pipeline.webhook.as_ref() else {
         return answer(StatusCode::NOT_FOUND, json!({ "error": "no such route" }));
     };
-    let query = uri.query().unwrap_or_default();
+    let method = request.method().clone();
+    let query = request.uri().query().unwrap_or_default().to_string();
+    let signature_header = hook.signature_header.as_deref().unwrap_or(SIGNATURE_HEADER);
+    let delivery_header = hook.delivery_header.as_deref().unwrap_or(DELIVERY_HEADER);
+    let given = request.headers().get(signature_header).cloned();
+    let delivery = request.headers().get(delivery_header).cloned();
+    let body = match Bytes::from_request(request, &()).await {
+        Ok(body) => body,
+        Err(rejection) => return rejection.into_response(),
+    };
     let signed: &[u8] = if method == Method::GET {
         query.as_bytes()
     } else {
         &body
     };
     if let Some(secret) = &hook.secret {
-        let header = hook.signature_header.as_deref().unwrap_or(SIGNATURE_HEADER);
-        let given = headers.get(header).and_then(|v| v.to_str().ok());
+        let given = given.as_ref().and_then(|v| v.to_str().ok());
         if !signature_ok(secret.expose().as_bytes(), given, signed) {
-            let error = format!("missing or wrong signature in `{header}`");
+            let error = format!("missing or wrong signature in `{signature_header}`");
             return answer(StatusCode::UNAUTHORIZED, json!({ "error": error }));
         }
     }
     let received_at = Utc::now();
-    let delivery_header = hook.delivery_header.as_deref().unwrap_or(DELIVERY_HEADER);
-    let delivery_id = headers
-        .get(delivery_header)
+    let delivery_id = delivery
+        .as_ref()
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_string);
-    let event = match event(&method, query, &body, hook) {
-        Ok((body, id)) => InboxEvent {
-            received_at,
-            delivery_id: delivery_id.clone(),
-            body,
-            id,
-        },
+        .filter(|v| !v.is_empty());
+    let event = match event(&method, &query, &body, hook, received_at, delivery_id) {
+        Ok(event) => event,
         Err((code, error)) => return answer(code, json!({ "pipeline": name, "error": error })),
     };
-    let (key, until) = match &delivery_id {
+    let (key, until) = match delivery_id {
         Some(delivery) => (format!("id:{delivery}"), received_at + DELIVERY_MEMORY),
         None => {
             let mut digest = Sha256::new();
@@ -107,10 +104,11 @@ pub(super) async fn receive(
     match shared.ingest.store(call).await {
         Ok(Received::Stored(seq)) => {
             worker::wake(&shared, &name);
-            answer(
-                StatusCode::ACCEPTED,
-                json!({ "pipeline": name, "accepted": seq }),
-            )
+            let accepted = Accepted {
+                pipeline: &name,
+                accepted: seq,
+            };
+            (StatusCode::ACCEPTED, Json(accepted)).into_response()
         }
         Ok(Received::Duplicate) => answer(
             StatusCode::OK,
@@ -120,15 +118,29 @@ pub(super) async fn receive(
     }
 }
 
-/// The body and id an event keeps: a GET's `?id=`; a POST's JSON body.
-#[allow(clippy::type_complexity)]
+/// The answer to a stored call (written straight from this, not through a
+/// `serde_json::Value`).
+#[derive(Serialize)]
+struct Accepted<'a> {
+    pipeline: &'a str,
+    accepted: u64,
+}
+
+/// The event a call stores: a GET's `?id=`; a POST's JSON body, checked to be a JSON
+/// object and kept as it came.
 fn event(
     method: &Method,
     query: &str,
     body: &[u8],
     hook: &Webhook,
-) -> Result<(Option<serde_json::Value>, Option<String>), (StatusCode, String)> {
+    received_at: DateTime<Utc>,
+    delivery_id: Option<&str>,
+) -> Result<EncodedEvent, (StatusCode, String)> {
     let bad = |message: String| (StatusCode::BAD_REQUEST, message);
+    let encoded = |e: serde_json::Error| {
+        let error = format!("the event could not be encoded: {e}");
+        (StatusCode::INTERNAL_SERVER_ERROR, error)
+    };
     if *method == Method::GET {
         if hook.fetch.is_none() {
             return Err(bad(
@@ -139,10 +151,16 @@ fn event(
             .find(|(name, _)| name == "id")
             .map(|(_, value)| value.into_owned())
             .filter(|id| !id.is_empty());
-        return match id {
-            Some(id) => Ok((None, Some(id))),
-            None => Err(bad("a GET notification needs `?id=`".into())),
+        let Some(id) = id else {
+            return Err(bad("a GET notification needs `?id=`".into()));
         };
+        let event = InboxEvent {
+            received_at,
+            delivery_id: delivery_id.map(str::to_string),
+            body: None,
+            id: Some(id),
+        };
+        return EncodedEvent::of(&event).map_err(encoded);
     }
     if *method != Method::POST {
         return Err((
@@ -150,12 +168,8 @@ fn event(
             "webhooks take POST or GET".into(),
         ));
     }
-    let value: serde_json::Value =
-        serde_json::from_slice(body).map_err(|e| bad(format!("the body is not JSON: {e}")))?;
-    if !value.is_object() {
-        return Err(bad("the body is not a JSON object".into()));
-    }
-    Ok((Some(value), None))
+    let object = json_check::object(body).map_err(|e| bad(e.to_string()))?;
+    EncodedEvent::post(received_at, delivery_id, object).map_err(encoded)
 }
 
 /// Whether `given` is `sha256=<hex>` of the HMAC-SHA256 of `signed` under `key`,

@@ -3,7 +3,10 @@
 //! source record of a run — then removes them from the inbox. Removal comes after
 //! `apply_records` returned, so after the records' state was committed: a crash in
 //! between applies them again at start-up, and the state's fingerprints make that
-//! second pass write nothing new.
+//! second pass write nothing new. So the run's commits need not wait for the disk
+//! (`State::deferred`); the removal is durable and takes them to the disk with it,
+//! one fsync a run instead of one a commit — fsyncs that hold the state's write lock,
+//! which the inbox writer needs for every call it stores.
 //!
 //! A worker holds the pipeline's run lock while it applies, so webhook runs and
 //! scheduled runs of one pipeline take turns on the same state. Events naming a record
@@ -36,6 +39,11 @@ const READ: usize = 5_000;
 const FORGET: Duration = Duration::from_secs(60);
 /// How long a worker waits before trying again after a failure (unless woken).
 const RETRY: Duration = Duration::from_secs(5);
+/// The least time between two passes over an inbox that calls keep filling: the
+/// events that come meanwhile are applied together, as one run, rather than in many
+/// small runs whose fixed costs (a run's transactions and fsyncs, its report) would
+/// take the CPU the ingest path needs. A call to an idle worker is applied at once.
+const PAUSE: Duration = Duration::from_millis(100);
 
 /// Wakes `pipeline`'s worker, starting it when it is not running.
 pub(super) fn wake(shared: &Arc<Shared>, pipeline: &str) {
@@ -65,7 +73,7 @@ async fn work(shared: Arc<Shared>, pipeline: String, wake: Arc<Notify>) {
     loop {
         wake.notified().await;
         match drain(&shared, &pipeline, &mut forgot).await {
-            Pass::Empty => {}
+            Pass::Empty => tokio::time::sleep(PAUSE).await,
             Pass::Failed(error) => {
                 shared.emit(&Event::Failed {
                     pipeline: pipeline.clone(),
@@ -203,8 +211,14 @@ impl Batch {
             return Ok(());
         }
         let records = std::mem::take(&mut self.records);
-        let result = engine::apply_records(prepared, state, records, Trigger::Webhook)
-            .map_err(|e| e.to_string())?;
+        // The run's own commits skip the fsync: removing its events from the inbox
+        // below is durable and takes them to the disk; lost in a crash before, they
+        // are applied again from the inbox.
+        let result = engine::apply_records(prepared, &state.deferred(), records, Trigger::Webhook)
+            .map_err(|e| {
+                let _ = state.persist();
+                e.to_string()
+            })?;
         applied.reports.push(result.report);
         let seqs = std::mem::take(&mut self.seqs);
         self.ids.clear();

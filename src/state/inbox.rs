@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use redb::{ReadableTable, TableError};
 use serde::{Deserialize, Serialize};
 
-use super::tables::{DELIVERIES, INBOX, INBOX_SEQ, from_json, to_json};
-use super::{State, StateError};
+use super::tables::{DELIVERIES, INBOX, INBOX_SEQ, from_json};
+use super::{Fail, State, StateError};
 
 /// One received webhook call, as the inbox keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,12 +42,55 @@ pub enum Received {
 pub struct Incoming {
     /// The pipeline whose inbox takes it.
     pub pipeline: String,
-    /// The call.
-    pub event: InboxEvent,
+    /// The call, encoded as the inbox keeps it.
+    pub event: EncodedEvent,
     /// The key a repeat of this delivery is recognised by.
     pub key: String,
     /// Until when the key is remembered.
     pub remember_until: DateTime<Utc>,
+}
+
+/// An [`InboxEvent`] encoded as the inbox keeps it (JSON), and when it was received.
+/// A webhook's body goes into it as it came ([`EncodedEvent::post`]), not parsed
+/// into a value and written again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EncodedEvent {
+    received_at: DateTime<Utc>,
+    bytes: Vec<u8>,
+}
+
+impl EncodedEvent {
+    /// `event`, encoded.
+    pub fn of(event: &InboxEvent) -> Result<EncodedEvent, serde_json::Error> {
+        Ok(EncodedEvent {
+            received_at: event.received_at,
+            bytes: serde_json::to_vec(event)?,
+        })
+    }
+
+    /// The event of a POST whose body is `body`, which must be one JSON value (the
+    /// caller checked it, as parsing it into a `serde_json::Value` would): it is kept
+    /// byte for byte, and reads back as the [`InboxEvent`] with that value as `body`.
+    pub fn post(
+        received_at: DateTime<Utc>,
+        delivery_id: Option<&str>,
+        body: &[u8],
+    ) -> Result<EncodedEvent, serde_json::Error> {
+        let mut bytes = Vec::with_capacity(body.len() + 96);
+        bytes.extend_from_slice(b"{\"received_at\":");
+        serde_json::to_writer(&mut bytes, &received_at)?;
+        bytes.extend_from_slice(b",\"delivery_id\":");
+        serde_json::to_writer(&mut bytes, &delivery_id)?;
+        bytes.extend_from_slice(b",\"body\":");
+        bytes.extend_from_slice(body);
+        bytes.extend_from_slice(b",\"id\":null}");
+        Ok(EncodedEvent { received_at, bytes })
+    }
+
+    /// When the call was received.
+    pub fn received_at(&self) -> DateTime<Utc> {
+        self.received_at
+    }
 }
 
 impl State {
@@ -63,7 +106,8 @@ impl State {
     ) -> Result<Received, StateError> {
         let call = Incoming {
             pipeline: pipeline.to_string(),
-            event: event.clone(),
+            event: EncodedEvent::of(event)
+                .map_err(|e| Fail::Encode("a webhook event", e).at(self.path.clone()))?,
             key: key.to_string(),
             remember_until,
         };
@@ -71,7 +115,8 @@ impl State {
         Ok(received.pop().unwrap_or(Received::Duplicate))
     }
 
-    /// Stores many calls in one transaction, committed durably once for all of them
+    /// Stores many calls in one transaction, committed durably (whatever the handle)
+    /// once for all of them
     /// (group commit): what [`State::receive`] does for each, in order, so a repeat
     /// of a call earlier in the same batch is a [`Received::Duplicate`] too. The
     /// answers are in the order of `calls`; when it fails, none was stored.
@@ -79,10 +124,12 @@ impl State {
         if calls.is_empty() {
             return Ok(Vec::new());
         }
-        self.write(|txn| {
+        self.write_durably(|txn| {
             let mut deliveries = txn.open_table(DELIVERIES)?;
             let mut seqs = txn.open_table(INBOX_SEQ)?;
             let mut inbox = txn.open_table(INBOX)?;
+            // Each pipeline's last sequence number, read once and written once a batch.
+            let mut last: Vec<(&str, u64)> = Vec::new();
             let mut received = Vec::with_capacity(calls.len());
             for call in calls {
                 let pipeline = call.pipeline.as_str();
@@ -94,11 +141,21 @@ impl State {
                     continue;
                 }
                 deliveries.insert((pipeline, key), call.remember_until.timestamp_millis())?;
-                let seq = seqs.get(pipeline)?.map_or(0, |v| v.value()) + 1;
-                seqs.insert(pipeline, seq)?;
-                let bytes = to_json("a webhook event", &call.event)?;
-                inbox.insert((pipeline, seq), bytes.as_slice())?;
+                let at = match last.iter().position(|(name, _)| *name == pipeline) {
+                    Some(at) => at,
+                    None => {
+                        let stored = seqs.get(pipeline)?.map_or(0, |v| v.value());
+                        last.push((pipeline, stored));
+                        last.len() - 1
+                    }
+                };
+                last[at].1 += 1;
+                let seq = last[at].1;
+                inbox.insert((pipeline, seq), call.event.bytes.as_slice())?;
                 received.push(Received::Stored(seq));
+            }
+            for (pipeline, seq) in last {
+                seqs.insert(pipeline, seq)?;
             }
             Ok(received)
         })
@@ -148,9 +205,11 @@ impl State {
         })
     }
 
-    /// Removes applied events from `pipeline`'s inbox.
+    /// Removes applied events from `pipeline`'s inbox, durably whatever the handle:
+    /// with them, every commit before goes to the disk (what applied them through a
+    /// [`State::deferred`] handle).
     pub fn inbox_done(&self, pipeline: &str, seqs: &[u64]) -> Result<(), StateError> {
-        self.write(|txn| {
+        self.write_durably(|txn| {
             let mut inbox = txn.open_table(INBOX)?;
             for seq in seqs {
                 inbox.remove((pipeline, *seq))?;
@@ -244,7 +303,7 @@ mod tests {
         let until = event(0).received_at + chrono::Duration::minutes(10);
         let call = |pipeline: &str, n: i64, key: &str| Incoming {
             pipeline: pipeline.to_string(),
-            event: event(n),
+            event: EncodedEvent::of(&event(n)).expect("encoded"),
             key: key.to_string(),
             remember_until: until,
         };
@@ -271,6 +330,52 @@ mod tests {
         assert_eq!(p, [event(0), event(1), event(5)]);
         assert_eq!(state.inbox("q", 10).expect("inbox").len(), 1);
         assert!(state.receive_all(&[]).expect("nothing").is_empty());
+    }
+
+    #[test]
+    fn a_post_kept_as_it_came_reads_back_as_its_value() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let state = State::open(&dir.path().join("state.redb")).expect("open");
+        let at = event(0).received_at;
+        let body = " {\"id\": 7,\n \"name\": \"Ad\\u00e9 \\\"A\\\"\", \"n\": [1.5, null]} ";
+        let until = at + chrono::Duration::minutes(10);
+        let calls = [
+            Incoming {
+                pipeline: "p".into(),
+                event: EncodedEvent::post(at, Some("d\"1"), body.as_bytes()).expect("encoded"),
+                key: "id:d1".into(),
+                remember_until: until,
+            },
+            Incoming {
+                pipeline: "p".into(),
+                event: EncodedEvent::post(at, None, b"{}").expect("encoded"),
+                key: "body:x".into(),
+                remember_until: until,
+            },
+        ];
+        state.receive_all(&calls).expect("stored");
+        let events: Vec<InboxEvent> = state
+            .inbox("p", 10)
+            .expect("inbox")
+            .into_iter()
+            .map(|e| e.1)
+            .collect();
+        let value = serde_json::from_str::<serde_json::Value>(body).expect("json");
+        let expected = [
+            InboxEvent {
+                received_at: at,
+                delivery_id: Some("d\"1".into()),
+                body: Some(value),
+                id: None,
+            },
+            InboxEvent {
+                received_at: at,
+                delivery_id: None,
+                body: Some(serde_json::json!({})),
+                id: None,
+            },
+        ];
+        assert_eq!(events, expected);
     }
 
     #[test]

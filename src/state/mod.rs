@@ -32,7 +32,7 @@ use redb::{
 
 use error::Fail;
 pub use error::StateError;
-pub use inbox::{InboxEvent, Incoming, Received};
+pub use inbox::{EncodedEvent, InboxEvent, Incoming, Received};
 pub use model::{Commit, FailedRecord, PipelineState, RecordState, RunTicket};
 pub use reader::StateReader;
 pub use synced::Synced;
@@ -49,6 +49,8 @@ use tables::{
 pub struct State {
     db: std::sync::Arc<Database>,
     path: PathBuf,
+    /// Whether this handle's commits wait for the disk ([`State::deferred`]).
+    durable: bool,
 }
 
 impl std::fmt::Debug for State {
@@ -76,6 +78,7 @@ fn create_new(path: &Path) -> Result<(), StateError> {
             State {
                 db: std::sync::Arc::new(db),
                 path: path.to_path_buf(),
+                durable: true,
             }
             .prepare()
         })
@@ -127,6 +130,7 @@ impl State {
         let state = State {
             db: std::sync::Arc::new(db),
             path: path.to_path_buf(),
+            durable: true,
         };
         state.prepare()?;
         Ok(state)
@@ -221,15 +225,57 @@ impl State {
         run().map_err(|f| f.at(self.path.clone()))
     }
 
-    /// Runs `work` in one write transaction, committed durably when `work` succeeds and
-    /// dropped (nothing written) when it fails.
+    /// A handle on the same file whose commits do not wait for the disk (no fsync).
+    /// Each commit is still atomic and seen at once through every handle; it reaches
+    /// the disk with the next durable commit through any handle. After a crash the file
+    /// is as of the last durable commit: the commits after it are lost, never a part
+    /// of one. For work that is done again when lost: the webhook worker applies events
+    /// through one, then removes them from the inbox durably ([`State::inbox_done`]),
+    /// which takes what was applied to the disk with it.
+    pub fn deferred(&self) -> State {
+        State {
+            durable: false,
+            ..self.clone()
+        }
+    }
+
+    /// Takes every commit made so far (through a [`State::deferred`] handle too) to
+    /// the disk.
+    pub fn persist(&self) -> Result<(), StateError> {
+        self.write_durably(|_| Ok(()))
+    }
+
+    /// Runs `work` in one write transaction, committed (durably unless this handle is
+    /// [`State::deferred`]) when `work` succeeds and dropped (nothing written) when it
+    /// fails.
     fn write<T>(
         &self,
         work: impl FnOnce(&WriteTransaction) -> Result<T, Fail>,
     ) -> Result<T, StateError> {
+        self.write_as(self.durable, work)
+    }
+
+    /// [`State::write`], committed durably whatever the handle.
+    fn write_durably<T>(
+        &self,
+        work: impl FnOnce(&WriteTransaction) -> Result<T, Fail>,
+    ) -> Result<T, StateError> {
+        self.write_as(true, work)
+    }
+
+    fn write_as<T>(
+        &self,
+        durable: bool,
+        work: impl FnOnce(&WriteTransaction) -> Result<T, Fail>,
+    ) -> Result<T, StateError> {
+        let durability = if durable {
+            Durability::Immediate
+        } else {
+            Durability::None
+        };
         let run = || {
             let mut txn = self.db.begin_write()?;
-            txn.set_durability(Durability::Immediate)?;
+            txn.set_durability(durability)?;
             let out = work(&txn)?;
             txn.commit()?;
             Ok(out)

@@ -179,3 +179,20 @@ fn a_new_file_appears_whole_and_leaves_no_temporary_behind() {
     assert_eq!(names, ["state.redb"]);
     State::open(&path).expect("reopens");
 }
+
+#[test]
+fn deferred_commits_are_seen_at_once_and_kept_by_the_next_durable_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("state.redb");
+    {
+        let state = State::open(&path).expect("open");
+        let lazy = state.deferred();
+        assert_eq!(lazy.begin_run("p").expect("run").seq, 1);
+        // Seen through the durable handle at once.
+        assert_eq!(state.begin_run("p").expect("run").seq, 2);
+        assert_eq!(lazy.begin_run("p").expect("run").seq, 3);
+        state.inbox_done("p", &[]).expect("durable");
+    }
+    let state = State::open(&path).expect("reopen");
+    assert_eq!(state.begin_run("p").expect("run").seq, 4);
+}
