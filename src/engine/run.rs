@@ -219,6 +219,7 @@ fn run_on(
             seen_run: seq,
             ..Commit::default()
         },
+        unsynced: false,
         fatal: None,
         stopped: false,
         guard_tripped: false,
@@ -394,6 +395,9 @@ struct Walk<'r> {
     problems: Vec<Problem>,
     preview: Preview,
     batch: Commit,
+    /// Commits were made without an fsync (for a staged destination) and no durable
+    /// commit followed yet.
+    unsynced: bool,
     /// What stopped the run, if something did.
     fatal: Option<String>,
     /// `--limit` reached.
@@ -684,9 +688,13 @@ impl Walk<'_> {
         }
     }
 
-    /// Commits the pending record states (nothing in a dry run).
+    /// Commits the pending record states (nothing in a dry run). While a staged
+    /// destination (a file put in place at the end) is open, without an fsync: a crash
+    /// loses these states together with the writes they stand for. The first commit
+    /// after its `finish` is durable and takes the earlier ones with it.
     fn flush(&mut self) {
         let Some(state) = self.state else { return };
+        let staged = self.destination.as_ref().is_some_and(|d| d.staged());
         let batch = std::mem::replace(
             &mut self.batch,
             Commit {
@@ -700,10 +708,17 @@ impl Walk<'_> {
             && batch.failed.is_empty()
             && batch.resolved.is_empty()
             && batch.cursor.is_none();
-        if empty {
+        if empty && (staged || !self.unsynced) {
             return;
         }
-        if let Err(e) = state.commit(self.name, &batch) {
+        let committed = if staged {
+            self.unsynced = true;
+            state.commit_unsynced(self.name, &batch)
+        } else {
+            self.unsynced = false;
+            state.commit(self.name, &batch)
+        };
+        if let Err(e) = committed {
             self.fatal.get_or_insert(e.to_string());
         }
     }
