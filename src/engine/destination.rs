@@ -56,6 +56,15 @@ pub trait Destination {
         1
     }
 
+    /// Whether the writes stay invisible until [`finish`](Destination::finish)
+    /// succeeds, so that a crash before then undoes all of them (a file written aside
+    /// and put in place at the end). The engine then commits the run's record states
+    /// without an fsync each and makes them durable only after `finish`: a state never
+    /// outlives the write it stands for.
+    fn staged(&self) -> bool {
+        false
+    }
+
     /// Applies the writes; one result per write, in the same order.
     fn apply(&mut self, writes: &[Write<'_>]) -> Vec<WriteResult>;
 
@@ -126,6 +135,11 @@ impl FileDestinationWriter {
 }
 
 impl Destination for FileDestinationWriter {
+    /// The file is written under a temporary name and renamed into place by `finish`.
+    fn staged(&self) -> bool {
+        true
+    }
+
     fn apply(&mut self, writes: &[Write<'_>]) -> Vec<WriteResult> {
         writes
             .iter()

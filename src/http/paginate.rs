@@ -18,7 +18,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::engine::identity::lookup;
-use crate::pipeline::Paginate;
+use crate::pipeline::{PageParams, Paginate};
 
 /// What to do after a page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +81,23 @@ impl<'c> Pager<'c> {
     /// The URL of the first page.
     pub fn first(&self) -> Url {
         self.current.clone()
+    }
+
+    /// The URL of the page `pages` after the one just fetched, assuming the listing
+    /// goes on that far and every page is full, where the style allows telling it in
+    /// advance: `page` always, `offset` with a `size`. `None` for the styles whose
+    /// next page is only known from the answer (cursors, URLs, `Link` headers).
+    pub fn ahead(&self, pages: u64) -> Option<Url> {
+        let position = match self.style {
+            Some(Paginate::Page(_)) => self.position.checked_add(pages)?,
+            Some(Paginate::Offset(PageParams {
+                size: Some(size), ..
+            })) => self
+                .position
+                .checked_add(pages.checked_mul(u64::from(*size))?)?,
+            _ => return None,
+        };
+        Some(self.numbered(position))
     }
 
     /// Records read so far.
@@ -236,7 +253,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::pipeline::{CursorParams, NextUrlParams, PageParams};
+    use crate::pipeline::{CursorParams, NextUrlParams};
 
     fn url(text: &str) -> Url {
         Url::parse(text).expect("a URL")
@@ -266,6 +283,54 @@ mod tests {
         );
         assert_eq!(pager.next(&seen(&body, 1)), Next::Done);
         assert_eq!(pager.read(), 3);
+    }
+
+    #[test]
+    fn pages_and_sized_offsets_are_known_ahead_and_match_what_next_gives() {
+        let style = Paginate::Page(PageParams {
+            param: "page".into(),
+            size_param: None,
+            size: None,
+        });
+        let mut pager = Pager::new(Some(&style), None, url("http://h/p"));
+        assert_eq!(pager.ahead(0), Some(pager.first()));
+        assert_eq!(pager.ahead(2), Some(url("http://h/p?page=3")));
+        let body = json!([]);
+        assert_eq!(
+            pager.next(&seen(&body, 7)),
+            Next::Page(url("http://h/p?page=2"))
+        );
+        assert_eq!(pager.ahead(1), Some(url("http://h/p?page=3")));
+
+        let style = Paginate::Offset(PageParams {
+            param: "offset".into(),
+            size_param: Some("limit".into()),
+            size: Some(10),
+        });
+        let mut pager = Pager::new(Some(&style), None, url("http://h/p"));
+        assert_eq!(pager.ahead(1), Some(url("http://h/p?offset=10&limit=10")));
+        let predicted = pager.ahead(1);
+        assert_eq!(
+            pager.next(&seen(&body, 10)),
+            Next::Page(url("http://h/p?offset=10&limit=10"))
+        );
+        assert_eq!(predicted, Some(url("http://h/p?offset=10&limit=10")));
+        assert_eq!(pager.ahead(2), Some(url("http://h/p?offset=30&limit=10")));
+
+        let unsized_offsets = Paginate::Offset(PageParams {
+            param: "offset".into(),
+            size_param: None,
+            size: None,
+        });
+        assert_eq!(
+            Pager::new(Some(&unsized_offsets), None, url("http://h/p")).ahead(1),
+            None
+        );
+        assert_eq!(
+            Pager::new(Some(&Paginate::LinkHeader), None, url("http://h/p")).ahead(1),
+            None
+        );
+        assert_eq!(Pager::new(None, None, url("http://h/p")).ahead(1), None);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! runtime (every pagination style knows the next page from the current answer), so
 //! memory holds two pages at most, however many there are.
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -228,11 +229,18 @@ impl Source for HttpSourceReader {
             self.config.stop.as_deref(),
             self.base_url(),
         );
-        let mut url = pager.first();
-        let mut fetching = self.page(url.clone());
+        // The page being waited for first, then the pages after it fetched ahead.
+        let depth = self.client.concurrency().max(1);
+        let mut fetching: VecDeque<(Url, Result<Prefetch, HttpError>)> = VecDeque::new();
+        let first = pager.first();
+        fetching.push_back((first.clone(), self.page(first)));
         loop {
+            self.fetch_ahead(&pager, &mut fetching, depth);
+            let Some((url, fetched)) = fetching.pop_front() else {
+                return;
+            };
             let described = describe(self.method(), &url);
-            let (mut body, link) = match fetching.and_then(Prefetch::wait) {
+            let (mut body, link) = match fetched.and_then(Prefetch::wait) {
                 Ok(page) => page,
                 Err(e) => {
                     sink(Item::UnitFailed {
@@ -262,18 +270,26 @@ impl Source for HttpSourceReader {
                 }
             };
             drop(body);
-            // The next page is on its way while this one's records are processed.
-            fetching = match &next {
-                Next::Page(next) => self.page(next.clone()),
-                _ => Err(HttpError::Request("no next page".into())),
-            };
+            // The next pages are on their way while this one's records are processed:
+            // the one fetched ahead if it is the page the answer leads to, else that
+            // page (the ones fetched ahead are dropped, which abandons them).
+            match &next {
+                Next::Page(next) => {
+                    if fetching.front().is_none_or(|(ahead, _)| ahead != next) {
+                        fetching.clear();
+                        fetching.push_back((next.clone(), self.page(next.clone())));
+                    }
+                    self.fetch_ahead(&pager, &mut fetching, depth);
+                }
+                Next::Done | Next::Fail(_) => fetching.clear(),
+            }
             for record in records {
                 if sink(Item::Record(record)) == Flow::Stop {
                     return;
                 }
             }
-            url = match next {
-                Next::Page(url) => url,
+            match next {
+                Next::Page(_) => {}
                 Next::Done => return,
                 Next::Fail(message) => {
                     sink(Item::UnitFailed {
@@ -281,7 +297,29 @@ impl Source for HttpSourceReader {
                     });
                     return;
                 }
+            }
+        }
+    }
+}
+
+impl HttpSourceReader {
+    /// Tops `fetching` up to `depth` pages where the pagination tells the pages ahead
+    /// (`page`, `offset` with a `size`): with a source `concurrency` above 1, that
+    /// many pages are requested at once, while the engine works on an earlier one.
+    /// Pages past the end may be requested this way; their answers are dropped.
+    fn fetch_ahead(
+        &self,
+        pager: &Pager<'_>,
+        fetching: &mut VecDeque<(Url, Result<Prefetch, HttpError>)>,
+        depth: usize,
+    ) {
+        while fetching.len() < depth {
+            // `fetching` holds the page the pager last gave, then the ones after it.
+            let Some(url) = pager.ahead(fetching.len() as u64) else {
+                return;
             };
+            let fetched = self.page(url.clone());
+            fetching.push_back((url, fetched));
         }
     }
 }

@@ -3,7 +3,8 @@
 //! fingerprint of the value last written, run reports, and failed records waiting for a
 //! retry. This module is the only place that opens redb transactions; every call is
 //! blocking (async callers use `spawn_blocking`) and every write is durable when it
-//! returns.
+//! returns, except [`State::commit_unsynced`]'s and those of a [`State::deferred`]
+//! handle (durable with the next durable write).
 //!
 //! Layout and encodings: `tables.rs`. Records and commits: `records.rs`, through the
 //! journal (`journal.rs`). Runs and reports: `runs.rs`. Cached
@@ -273,6 +274,17 @@ impl State {
         } else {
             Durability::None
         };
+        self.write_with(durability, work)
+    }
+
+    /// [`write`](Self::write) with the given durability: `Durability::None` commits
+    /// without waiting for the disk; such a commit is seen by later reads and writes but
+    /// lasts a crash only once a durable commit followed it.
+    fn write_with<T>(
+        &self,
+        durability: Durability,
+        work: impl FnOnce(&WriteTransaction) -> Result<T, Fail>,
+    ) -> Result<T, StateError> {
         let run = || {
             let mut txn = self.db.begin_write()?;
             txn.set_durability(durability)?;

@@ -2,7 +2,7 @@
 //! cursor) and the queries a run needs (deletion candidates, counts, records to retry).
 //! Record changes go through the journal (`journal.rs`); reads fold it first.
 
-use redb::{ReadableTable, ReadableTableMetadata, TableError};
+use redb::{Durability, ReadableTable, ReadableTableMetadata, TableError};
 
 use super::error::{Fail, StateError};
 use super::journal;
@@ -17,7 +17,42 @@ impl State {
     /// Applies a batch of changes to a pipeline in one write transaction: after it
     /// returns they are all on disk, and after a crash either all or none of them are.
     pub fn commit(&self, pipeline: &str, batch: &Commit) -> Result<(), StateError> {
-        self.write(|txn| {
+        self.commit_with(Durability::Immediate, pipeline, batch)
+    }
+
+    /// [`commit`](Self::commit) without waiting for the disk: later reads see the
+    /// changes at once, but a crash loses them unless a durable write (a
+    /// [`commit`](Self::commit), [`finish_run`](Self::finish_run)) came after — then
+    /// all of them last, in order. For the states of writes that a crash would undo as
+    /// well (a file put in place only at the end of the run): they need no fsync each.
+    pub fn commit_unsynced(&self, pipeline: &str, batch: &Commit) -> Result<(), StateError> {
+        self.commit_with(Durability::None, pipeline, batch)
+    }
+
+    /// Folds a pipeline's journal into its records table now, without an fsync (like
+    /// [`commit_unsynced`](Self::commit_unsynced)), when the journal holds at least
+    /// `at_least` changes. Lets a run's own thread of commits spread the folding over
+    /// the run instead of leaving all of it to [`finish_run`](Self::finish_run).
+    pub fn fold_unsynced(&self, pipeline: &str, at_least: u64) -> Result<(), StateError> {
+        let pending = self.read(|txn| {
+            Ok(txn
+                .open_table(JOURNAL_OPS)?
+                .get(pipeline)?
+                .map_or(0, |v| v.value()))
+        })?;
+        if pending == 0 || pending < at_least {
+            return Ok(());
+        }
+        self.write_with(Durability::None, |txn| journal::fold(txn, pipeline))
+    }
+
+    fn commit_with(
+        &self,
+        durability: Durability,
+        pipeline: &str,
+        batch: &Commit,
+    ) -> Result<(), StateError> {
+        self.write_with(durability, |txn| {
             journal::append(txn, pipeline, batch)?;
             if let Some(cursor) = &batch.cursor {
                 update_pipeline(txn, pipeline, |state| state.cursor = Some(cursor.clone()))?;
