@@ -9,7 +9,6 @@
 //! finished and only when no record failed; source files are deleted or moved only
 //! after that. A run killed at any point is repeated by the next one without loss.
 
-mod committer;
 pub mod connect;
 pub mod cursor;
 pub mod destination;

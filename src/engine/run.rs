@@ -8,7 +8,6 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::EngineError;
-use super::committer::Committer;
 use super::connect;
 use super::cursor;
 use super::destination::{Change, Destination, Write, WriteFailure, WriteResult};
@@ -72,9 +71,6 @@ pub struct RunResult {
 
 /// Record states are committed in batches of this many.
 const BATCH: usize = 2_000;
-/// Records done with are handed to the committer's thread to be freed this many at a
-/// time.
-const GARBAGE: usize = 4_096;
 /// A report lists at most this many problems (the counts stay exact).
 const MAX_PROBLEMS: usize = 10_000;
 
@@ -196,11 +192,6 @@ fn run_on(
         Some(connect::open_destination(prepared, &cx).map_err(EngineError::Setup)?)
     };
     let window = destination.as_ref().map_or(1, |d| d.window().max(1));
-    // A staged destination's record states are committed on a thread of their own.
-    let committer = match (live, &destination) {
-        (Some(state), Some(destination)) if destination.staged() => Committer::start(state, name),
-        _ => None,
-    };
 
     let mut walk = Walk {
         name,
@@ -229,8 +220,6 @@ fn run_on(
             ..Commit::default()
         },
         unsynced: false,
-        committer,
-        garbage: Vec::new(),
         fatal: None,
         stopped: false,
         guard_tripped: false,
@@ -288,7 +277,6 @@ fn run_on(
     walk.write_pending();
     let read_complete = failed_units.is_empty() && !walk.stopped && walk.fatal.is_none();
     walk.flush();
-    walk.drain_committer();
 
     // Deletes: full mode, propagate, complete read, within the guard.
     if pipeline.sync.mode == SyncMode::Full
@@ -410,10 +398,6 @@ struct Walk<'r> {
     /// Commits were made without an fsync (for a staged destination) and no durable
     /// commit followed yet.
     unsynced: bool,
-    /// Commits the batches while the records are read, for a staged destination.
-    committer: Option<Committer>,
-    /// Records done with, freed on the committer's thread.
-    garbage: Vec<Value>,
     /// What stopped the run, if something did.
     fatal: Option<String>,
     /// `--limit` reached.
@@ -639,12 +623,10 @@ impl Walk<'_> {
             dest_id: known_dest_id,
             print,
             raw,
-            mapped,
+            ..
         } = write;
-        self.discard(mapped);
         match result {
             Ok(dest_id) => {
-                self.discard(raw);
                 self.count(kind);
                 if self.retrying.remove(&id).is_some() {
                     self.retries_succeeded += 1;
@@ -677,30 +659,6 @@ impl Walk<'_> {
                 self.problem(Some(id), ProblemKind::Failed, failure.message);
             }
         }
-    }
-
-    /// Frees a record done with: on the committer's thread when there is one.
-    fn discard(&mut self, value: Value) {
-        if self.committer.is_none() {
-            return;
-        }
-        self.garbage.push(value);
-        if self.garbage.len() >= GARBAGE {
-            let garbage = std::mem::take(&mut self.garbage);
-            if let Some(Err(e)) = self.committer.as_mut().map(|c| c.send(None, garbage)) {
-                self.fatal.get_or_insert(e);
-            }
-        }
-    }
-
-    /// Waits for the committer's last commits; after this, commits are made here.
-    fn drain_committer(&mut self) {
-        if let Some(mut committer) = self.committer.take()
-            && let Err(e) = committer.finish()
-        {
-            self.fatal.get_or_insert(e);
-        }
-        self.garbage = Vec::new();
     }
 
     fn count(&mut self, kind: &str) {
@@ -755,23 +713,13 @@ impl Walk<'_> {
         }
         let committed = if staged {
             self.unsynced = true;
-            match self.committer.as_mut() {
-                Some(committer) => {
-                    let garbage = std::mem::take(&mut self.garbage);
-                    committer
-                        .send(Some(batch), garbage)
-                        .map_err(|e| e.to_string())
-                }
-                None => state
-                    .commit_unsynced(self.name, &batch)
-                    .map_err(|e| e.to_string()),
-            }
+            state.commit_unsynced(self.name, &batch)
         } else {
             self.unsynced = false;
-            state.commit(self.name, &batch).map_err(|e| e.to_string())
+            state.commit(self.name, &batch)
         };
         if let Err(e) = committed {
-            self.fatal.get_or_insert(e);
+            self.fatal.get_or_insert(e.to_string());
         }
     }
 

@@ -29,23 +29,6 @@ impl State {
         self.commit_with(Durability::None, pipeline, batch)
     }
 
-    /// Folds a pipeline's journal into its records table now, without an fsync (like
-    /// [`commit_unsynced`](Self::commit_unsynced)), when the journal holds at least
-    /// `at_least` changes. Lets a run's own thread of commits spread the folding over
-    /// the run instead of leaving all of it to [`finish_run`](Self::finish_run).
-    pub fn fold_unsynced(&self, pipeline: &str, at_least: u64) -> Result<(), StateError> {
-        let pending = self.read(|txn| {
-            Ok(txn
-                .open_table(JOURNAL_OPS)?
-                .get(pipeline)?
-                .map_or(0, |v| v.value()))
-        })?;
-        if pending == 0 || pending < at_least {
-            return Ok(());
-        }
-        self.write_with(Durability::None, |txn| journal::fold(txn, pipeline))
-    }
-
     fn commit_with(
         &self,
         durability: Durability,
