@@ -156,6 +156,7 @@ pub(crate) enum Val<'a> {
 }
 
 impl<'a> Val<'a> {
+    #[inline(always)]
     fn of(value: &'a Value) -> Val<'a> {
         match value {
             Value::Null => Val::Null,
@@ -205,7 +206,7 @@ pub(crate) trait Fields<'a> {
 }
 
 impl<'a> Fields<'a> for [&'a Value] {
-    #[inline]
+    #[inline(always)]
     fn operand(&self, slot: usize) -> Option<Val<'a>> {
         self.get(slot).map(|v| Val::of(v))
     }
@@ -303,7 +304,7 @@ fn value_of<'a, F: Fields<'a> + ?Sized>(text: &'a Text, fields: &F) -> Option<Va
     })
 }
 
-#[inline]
+#[inline(always)]
 fn operand_leaf<'a, F: Fields<'a> + ?Sized>(leaf: &'a Leaf, fields: &F) -> Option<Val<'a>> {
     match leaf {
         Leaf::Field(slot) => fields.operand(*slot),
@@ -311,8 +312,9 @@ fn operand_leaf<'a, F: Fields<'a> + ?Sized>(leaf: &'a Leaf, fields: &F) -> Optio
     }
 }
 
-/// One function of a pipe, applied to the value so far.
-#[inline]
+/// One function of a pipe, applied to the value so far. Always in line: a call
+/// would pass the value through memory at every step.
+#[inline(always)]
 fn apply<'a>(op: &'a Op, value: Val<'a>) -> Option<Val<'a>> {
     Some(match op {
         Op::Trim => match value {
