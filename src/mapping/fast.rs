@@ -251,8 +251,7 @@ pub(crate) fn eval_text<'a>(text: &'a Text, fields: &[Option<&'a str>]) -> Optio
 #[inline(always)]
 fn operand<'a, F: Fields<'a> + ?Sized>(text: &'a Text, fields: &F) -> Option<Val<'a>> {
     match text {
-        Text::Leaf(Leaf::Field(slot)) => fields.operand(*slot),
-        Text::Leaf(Leaf::Const(v)) => Some(Val::of(v)),
+        Text::Leaf(leaf) => operand_leaf(leaf, fields),
         _ => value_of(text, fields),
     }
 }

@@ -151,19 +151,12 @@ mod tests {
     use proptest::prelude::*;
     use serde_json::{Map, Value};
 
-    use crate::diagnostic::SourceFile;
     use crate::formats::compact::write_compact;
-    use crate::mapping::functions::Registry;
-    use crate::mapping::{Environment, Mapping, NoImports, Outcome, compile};
+    use crate::mapping::tests::compile_text;
+    use crate::mapping::{Mapping, Outcome};
 
     fn mapping(text: &str) -> Mapping {
-        let registry = Registry::builtin();
-        let env = Environment {
-            functions: &registry,
-            vars: None,
-            imports: &NoImports,
-        };
-        match compile(&SourceFile::new("rows.map", text), &env).mapping {
+        match compile_text(text).mapping {
             Some(mapping) => mapping,
             None => panic!("does not compile: {text}"),
         }

@@ -10,7 +10,8 @@ use super::functions::{Registry, builtins};
 use super::{Compilation, Environment, NoImports, Outcome, compile};
 use crate::diagnostic::SourceFile;
 
-fn compile_text(text: &str) -> Compilation {
+/// Compiles `text` with the built-in functions (also used by other modules' tests).
+pub(super) fn compile_text(text: &str) -> Compilation {
     let registry = Registry::builtin();
     let env = Environment {
         functions: &registry,

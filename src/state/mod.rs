@@ -253,7 +253,7 @@ impl State {
         &self,
         work: impl FnOnce(&WriteTransaction) -> Result<T, Fail>,
     ) -> Result<T, StateError> {
-        self.write_as(self.durable, work)
+        self.write_with(self.durability(), work)
     }
 
     /// [`State::write`], committed durably whatever the handle.
@@ -261,20 +261,16 @@ impl State {
         &self,
         work: impl FnOnce(&WriteTransaction) -> Result<T, Fail>,
     ) -> Result<T, StateError> {
-        self.write_as(true, work)
+        self.write_with(Durability::Immediate, work)
     }
 
-    fn write_as<T>(
-        &self,
-        durable: bool,
-        work: impl FnOnce(&WriteTransaction) -> Result<T, Fail>,
-    ) -> Result<T, StateError> {
-        let durability = if durable {
+    /// How this handle's commits reach the disk (see [`State::deferred`]).
+    fn durability(&self) -> Durability {
+        if self.durable {
             Durability::Immediate
         } else {
             Durability::None
-        };
-        self.write_with(durability, work)
+        }
     }
 
     /// [`write`](Self::write) with the given durability: `Durability::None` commits

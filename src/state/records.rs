@@ -15,9 +15,10 @@ use super::{State, update_pipeline};
 
 impl State {
     /// Applies a batch of changes to a pipeline in one write transaction: after it
-    /// returns they are all on disk, and after a crash either all or none of them are.
+    /// returns they are all on disk (through a [`State::deferred`] handle: with the next
+    /// durable commit), and after a crash either all or none of them are.
     pub fn commit(&self, pipeline: &str, batch: &Commit) -> Result<(), StateError> {
-        self.commit_with(Durability::Immediate, pipeline, batch)
+        self.commit_with(self.durability(), pipeline, batch)
     }
 
     /// [`commit`](Self::commit) without waiting for the disk: later reads see the
