@@ -30,11 +30,37 @@ pub fn no_vars() -> &'static Value {
 impl Mapping {
     /// Applies the mapping to one source record. `vars` is the object `$vars` reads.
     pub fn apply(&self, record: &Value, vars: &Value) -> Outcome {
+        let fields = read_fields(record, &self.source_fields);
+        let mut out = Vec::with_capacity(self.slot_count);
+        // Assignments with a fast form, as long as they answer, need nothing else of
+        // the evaluator: no locals, no problems yet. Most mappings end here.
+        for (done, step) in self.steps.iter().enumerate() {
+            let Step::Assign { fast: Some(f), .. } = step else {
+                return self.apply_from(done, record, vars, fields, out);
+            };
+            match fast::eval(f, &fields) {
+                Some(value) => out.push(value),
+                None => return self.apply_from(done, record, vars, fields, out),
+            }
+        }
+        Outcome::Mapped(MappedRecord::new(Arc::clone(&self.shape), out))
+    }
+
+    /// Applies the steps from `first` on, with the evaluator; the steps before it were
+    /// assignments that filled `out`.
+    fn apply_from<'a>(
+        &'a self,
+        first: usize,
+        record: &'a Value,
+        vars: &'a Value,
+        fields: SmallVec<[&'a Value; 16]>,
+        out: Vec<Slot>,
+    ) -> Outcome {
         let mut frame = Frame {
             record,
             vars,
-            fields: read_fields(record, &self.source_fields),
-            out: Vec::with_capacity(self.slot_count),
+            fields,
+            out,
             locals: Vec::with_capacity(self.local_count),
             elements: Vec::new(),
             depth: 0,
@@ -43,7 +69,7 @@ impl Mapping {
             .locals
             .resize_with(self.local_count, || Err(String::new()));
         let mut problems = Vec::new();
-        for step in &self.steps {
+        for step in self.steps.get(first..).unwrap_or_default() {
             match step {
                 Step::Assign {
                     slot,

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::mapping::functions::{
     Args, Call, Category, Example, FnError, Function, Imp, Nulls, Param,
 };
+use crate::mapping::keys::Words;
 use crate::mapping::value::{self, Value};
 
 pub(crate) const LOOKUP: Function = Function {
@@ -53,9 +54,9 @@ struct Lookup {
 /// A constant lookup table, indexed once per call site.
 pub(crate) struct Table {
     values: Vec<Value>,
-    /// The keys and their [`fold`]ed forms in table order, searched in small tables
-    /// (comparing a few short keys costs less than hashing one).
-    keys: Vec<(String, String)>,
+    /// The keys in table order, searched in small tables (comparing a few short keys
+    /// costs less than hashing one).
+    keys: Vec<ScanKey>,
     exact: HashMap<String, usize>,
     /// By [`fold`]ed key; when several keys fold alike, the first in the table wins.
     folded: HashMap<String, usize>,
@@ -75,7 +76,7 @@ impl Table {
         for (position, (key, v)) in map.iter().enumerate() {
             table.values.push(v.clone());
             table.exact.insert(key.clone(), position);
-            table.keys.push((key.clone(), fold(key).into_owned()));
+            table.keys.push(ScanKey::new(key));
             if let Entry::Vacant(slot) = table.folded.entry(fold(key).into_owned()) {
                 slot.insert(position);
             }
@@ -98,18 +99,51 @@ impl Table {
 
     /// The position of `key` in a small table: the same answer as the two maps give.
     fn scan(&self, key: &str) -> Option<usize> {
-        if let Some(position) = self.keys.iter().position(|(k, _)| k == key) {
+        let words = Words::of(key.as_bytes());
+        if let Some(position) = self
+            .keys
+            .iter()
+            .position(|k| k.words == words && (words.decide() || k.key == key))
+        {
             return Some(position);
         }
         let trimmed = value::trim_text(key);
-        if trimmed.is_ascii() {
-            // Folded keys have no ASCII capitals, so this is `fold(key) == folded`.
+        let mut lowered = [0u8; 16];
+        if let Some(lowered) = lowered.get_mut(..trimmed.len())
+            && trimmed.is_ascii()
+        {
+            // Folded keys have no ASCII capitals, so these are the words of `fold(key)`.
+            lowered.copy_from_slice(trimmed.as_bytes());
+            lowered.make_ascii_lowercase();
+            let words = Words::of(lowered);
+            self.keys.iter().position(|k| k.folded_words == words)
+        } else if trimmed.is_ascii() {
             self.keys
                 .iter()
-                .position(|(_, folded)| folded.eq_ignore_ascii_case(trimmed))
+                .position(|k| k.folded.eq_ignore_ascii_case(trimmed))
         } else {
             let key = fold(trimmed);
-            self.keys.iter().position(|(_, folded)| *folded == key)
+            self.keys.iter().position(|k| *k.folded == key)
+        }
+    }
+}
+
+/// A key of a small table, with its [`fold`]ed form, each with its [`Words`].
+struct ScanKey {
+    key: String,
+    words: Words,
+    folded: String,
+    folded_words: Words,
+}
+
+impl ScanKey {
+    fn new(key: &str) -> ScanKey {
+        let folded = fold(key).into_owned();
+        ScanKey {
+            words: Words::of(key.as_bytes()),
+            key: key.to_string(),
+            folded_words: Words::of(folded.as_bytes()),
+            folded,
         }
     }
 }
