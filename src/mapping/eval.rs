@@ -38,9 +38,8 @@ impl Mapping {
             let Step::Assign { fast: Some(f), .. } = step else {
                 return self.apply_from(done, record, vars, fields, out);
             };
-            match fast::eval(f, &fields) {
-                Some(value) => out.push(value),
-                None => return self.apply_from(done, record, vars, fields, out),
+            if !fast::eval_into(f, &fields, &mut out) {
+                return self.apply_from(done, record, vars, fields, out);
             }
         }
         Outcome::Mapped(MappedRecord::new(Arc::clone(&self.shape), out))
@@ -80,8 +79,9 @@ impl Mapping {
                 } => {
                     // Steps run in order and each assignment fills the next slot.
                     debug_assert_eq!(*slot, frame.out.len());
-                    if let Some(done) = fast.as_ref().and_then(|f| fast::eval(f, &frame.fields)) {
-                        frame.out.push(done);
+                    if let Some(f) = fast
+                        && fast::eval_into(f, &frame.fields, &mut frame.out)
+                    {
                         continue;
                     }
                     match eval(value, &mut frame) {

@@ -186,12 +186,13 @@ impl<'a> Val<'a> {
         }
     }
 
-    fn into_slot(self) -> Slot {
+    #[inline(always)]
+    fn push_to(self, out: &mut Vec<Slot>) {
         match self {
-            Val::Null => Slot::Value(Value::Null),
-            Val::Str(text) => Slot::Text(CompactString::new(text)),
-            Val::Own(text) => Slot::Text(text),
-            Val::Other(value) => Slot::Value(value.clone()),
+            Val::Null => out.push(Slot::Value(Value::Null)),
+            Val::Str(text) => out.push(Slot::Text(CompactString::new(text))),
+            Val::Own(text) => out.push(Slot::Text(text)),
+            Val::Other(value) => out.push(Slot::Value(value.clone())),
         }
     }
 }
@@ -232,12 +233,19 @@ impl<'a> Fields<'a> for [Option<&'a str>] {
     }
 }
 
-/// Evaluates `text` on the record's fields; `None` when the ordinary evaluator must.
-pub(crate) fn eval(text: &Text, fields: &[&Value]) -> Option<Slot> {
+/// Evaluates `text` on the record's fields and appends the value to `out`; `false`
+/// (with `out` as it was) when the ordinary evaluator must.
+///
+/// The value goes straight from the registers it is made in to its place in `out`:
+/// returning it to the caller, which copied it again with wider loads than the stores
+/// that had written it, stalled the processor (store forwarding fails) at every field.
+#[inline]
+pub(crate) fn eval_into(text: &Text, fields: &[&Value], out: &mut Vec<Slot>) -> bool {
     match text {
-        Text::Leaf(leaf) => Some(Val::of(leaf_value(leaf, fields)?).into_slot()),
-        _ => value_of(text, fields).map(Val::into_slot),
+        Text::Leaf(leaf) => leaf_value(leaf, fields).map(|v| Val::of(v).push_to(out)),
+        _ => value_then(text, fields, |value| value.push_to(out)),
     }
+    .is_some()
 }
 
 /// Evaluates `text` on a row's text fields, for writing; `None` when the ordinary
@@ -265,7 +273,18 @@ fn leaf_value<'a, F: Fields<'a> + ?Sized>(leaf: &'a Leaf, fields: &F) -> Option<
 }
 
 fn value_of<'a, F: Fields<'a> + ?Sized>(text: &'a Text, fields: &F) -> Option<Val<'a>> {
-    Some(match text {
+    value_then(text, fields, |value| value)
+}
+
+/// [`value_of`], handing the value to `then` where it is made (in registers, mostly),
+/// rather than through the memory a returned value passes.
+#[inline(always)]
+fn value_then<'a, F: Fields<'a> + ?Sized, R>(
+    text: &'a Text,
+    fields: &F,
+    then: impl FnOnce(Val<'a>) -> R,
+) -> Option<R> {
+    Some(then(match text {
         Text::Leaf(leaf) => operand_leaf(leaf, fields)?,
         Text::Pipe(source, ops) => {
             let mut value = operand(source, fields)?;
@@ -300,7 +319,7 @@ fn value_of<'a, F: Fields<'a> + ?Sized>(text: &'a Text, fields: &F) -> Option<Va
                 operand(otherwise, fields)?
             }
         }
-    })
+    }))
 }
 
 #[inline(always)]
@@ -362,6 +381,7 @@ enum Case {
 
 /// `lower` and `upper`: ASCII text changed byte by byte (left as it is, still borrowed,
 /// when nothing changes), other text by the full Unicode rules, as the functions do.
+#[inline(always)]
 fn change_case(value: Val<'_>, case: Case) -> Option<Val<'_>> {
     let text = match &value {
         Val::Null => return Some(Val::Null),
