@@ -148,6 +148,12 @@ fn call(site: &CallSite, depth: usize) -> Option<Text> {
 }
 
 /// An intermediate result: null, text (borrowed or built), or another value, borrowed.
+///
+/// `repr(u8)` gives the variant a byte of its own in front. Left to itself, the
+/// compiler keeps it in the last byte of a built text's storage, so passing a borrowed
+/// text on (`?`, a match) read that byte and the length together in one word just
+/// after writing them separately, which stalls the processor (store forwarding fails).
+#[repr(u8)]
 pub(crate) enum Val<'a> {
     Null,
     Str(&'a str),
