@@ -867,6 +867,7 @@ fn the_connectors_work_inside_spawn_blocking_of_a_running_runtime() {
                 .map(|record| Write {
                     source_id: "",
                     change: Change::Create { record },
+                    json: None,
                 })
                 .collect();
             let results = writer.apply(&writes);

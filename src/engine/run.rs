@@ -3,23 +3,24 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::rc::Rc;
+use std::sync::{Arc, mpsc};
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::EngineError;
+use super::ahead::{Ahead, Got, Reading, Ready, SharedLinks, Spent, Verdict, read_ahead};
 use super::connect;
 use super::cursor;
 use super::destination::{Change, Destination, Write, WriteFailure, WriteResult};
-use super::identity::{fingerprint, id_hash, lookup, source_id, without_empty};
+use super::identity::{fingerprint, id_hash};
 use super::links::StateLinks;
 use super::preview::{Preview, Rejected, Sample};
 use super::source::{Item, Unit};
 use crate::catalog::Prepared;
 use crate::formats::Flow;
-use crate::mapping::Outcome;
-use crate::mapping::links::with_links;
-use crate::pipeline::{self, AfterRead, Deletes, EmptyFields, FileSource, SyncMode};
+use crate::mapping::links::{Links, with_links};
+use crate::pipeline::{self, AfterRead, Deletes, FileSource, SyncMode};
 use crate::report::{Counts, Problem, ProblemKind, Report, RunStatus, Trigger};
 use crate::state::{Commit, FailedRecord, RecordState, State, StateReader};
 
@@ -193,8 +194,16 @@ fn run_on(
     };
     let window = destination.as_ref().map_or(1, |d| d.window().max(1));
 
+    let ahead = Ahead {
+        prepared,
+        id_path,
+        cursor_field,
+        saved_cursor: saved_cursor.as_deref(),
+        json: destination.as_ref().is_some_and(|d| d.takes_json()),
+    };
     let mut walk = Walk {
         name,
+        ahead: &ahead,
         prepared,
         options,
         reader: reader.as_ref(),
@@ -204,7 +213,6 @@ fn run_on(
         pending: Vec::with_capacity(window),
         window,
         id_path,
-        cursor_field,
         saved_cursor: saved_cursor.as_deref(),
         new_cursor: None,
         seq,
@@ -215,19 +223,18 @@ fn run_on(
         retries_succeeded: 0,
         problems: Vec::new(),
         preview: Preview::default(),
-        batch: Commit {
-            seen_run: seq,
-            ..Commit::default()
-        },
+        batch: new_batch(seq),
         unsynced: false,
         fatal: None,
         stopped: false,
         guard_tripped: false,
         progress,
+        spent: None,
     };
 
     // Mappings find other pipelines' ids (`link`) in a snapshot of the state.
-    let links = Rc::new(StateLinks::new(state.map(State::reader).transpose()?));
+    let shared_links = Arc::new(StateLinks::new(state.map(State::reader).transpose()?));
+    let links: Rc<dyn Links> = Rc::new(SharedLinks(Arc::clone(&shared_links)));
     let (done_units, failed_units) = with_links(links, || -> Result<_, EngineError> {
         // Records whose write failed in earlier runs go first.
         if let Some(store) = state.filter(|_| from_source) {
@@ -237,23 +244,57 @@ fn run_on(
             walk.write_pending();
         }
 
-        // Read every unit; a unit that fails is reported and the others go on.
+        // Read every unit; a unit that fails is reported and the others go on. The
+        // records are read, and what needs nothing of the run's progress computed,
+        // on a thread of its own (`ahead.rs`); they come back here in order.
         let units = match source.as_mut() {
             Some(source) => source.units().map_err(EngineError::Setup)?,
             None => Vec::new(),
         };
         let mut done_units = Vec::new();
         let mut failed_units = Vec::new();
-        for unit in units {
-            let Some(source) = source.as_mut() else { break };
+        if let Some(source) = source.as_mut() {
             let mut unit_error = None;
-            source.read(&unit, &mut |item| walk.item(item, &mut unit_error));
-            match unit_error {
-                Some(message) => failed_units.push((unit, message)),
-                None => done_units.push(unit),
-            }
-            if walk.fatal.is_some() || walk.stopped {
-                break;
+            let mut current = units.iter();
+            let mut ended = true;
+            let (spent, freed) = mpsc::channel();
+            walk.spent = Some(spent);
+            let reading = Reading {
+                units: &units,
+                ahead: &ahead,
+                links: &shared_links,
+                freed,
+            };
+            read_ahead(source.as_mut(), reading, &mut |got| {
+                ended = false;
+                let item = match got {
+                    Got::Ready(ready) => return walk.ready(*ready, Origin::Source),
+                    Got::Unreadable { location, message } => Item::Unreadable { location, message },
+                    Got::UnitFailed { message } => Item::UnitFailed { message },
+                    Got::UnitDone => {
+                        ended = true;
+                        if let Some(unit) = current.next() {
+                            match unit_error.take() {
+                                Some(message) => failed_units.push((unit.clone(), message)),
+                                None => done_units.push(unit.clone()),
+                            }
+                        }
+                        return if walk.fatal.is_some() || walk.stopped {
+                            Flow::Stop
+                        } else {
+                            Flow::Continue
+                        };
+                    }
+                };
+                walk.item(item, &mut unit_error)
+            });
+            walk.spent = None;
+            // Stopped inside a unit: it counts as read up to there.
+            if let (false, Some(unit)) = (ended, current.next()) {
+                match unit_error.take() {
+                    Some(message) => failed_units.push((unit.clone(), message)),
+                    None => done_units.push(unit.clone()),
+                }
             }
         }
         // Or take the records handed over, in order.
@@ -288,8 +329,27 @@ fn run_on(
     }
 
     // Let the destination finish, then move the cursor and touch the source files.
-    if let Some(Err(failure)) = walk.destination.take().map(|d| d.finish()) {
+    // While a staged destination puts its writes in place (a file synced to the disk
+    // and renamed), the run's record states are folded into the records table, which
+    // `finish_run` would otherwise do afterwards; both wait for the durable commit
+    // after `finish` all the same.
+    let destination = walk.destination.take();
+    let fold_alongside = live.filter(|_| destination.as_ref().is_some_and(|d| d.staged()));
+    let (finished, folded) = std::thread::scope(|scope| {
+        let folding = fold_alongside.map(|state| scope.spawn(|| state.fold_unsynced(name)));
+        let finished = destination.map(|d| d.finish());
+        let folded = folding.map(|folding| {
+            folding
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        (finished, folded)
+    });
+    if let Some(Err(failure)) = finished {
         walk.fatal.get_or_insert(failure.message);
+    }
+    if let Some(Err(e)) = folded {
+        walk.fatal.get_or_insert(e.to_string());
     }
     if walk.fatal.is_none() && read_complete && walk.counts.failed == 0 {
         walk.batch.cursor = walk.new_cursor.take();
@@ -365,6 +425,7 @@ fn mode_name(mode: SyncMode) -> &'static str {
 /// The state of a run while records flow through it.
 struct Walk<'r> {
     name: &'r str,
+    ahead: &'r Ahead<'r>,
     prepared: &'r Prepared,
     options: &'r RunOptions,
     reader: Option<&'r StateReader>,
@@ -378,7 +439,6 @@ struct Walk<'r> {
     /// How many writes the destination takes at once.
     window: usize,
     id_path: &'r str,
-    cursor_field: Option<&'r str>,
     saved_cursor: Option<&'r str>,
     new_cursor: Option<String>,
     seq: u64,
@@ -404,6 +464,8 @@ struct Walk<'r> {
     stopped: bool,
     guard_tripped: bool,
     progress: &'r dyn Progress,
+    /// While the source is read ahead: where written records go to be freed.
+    spent: Option<mpsc::Sender<Spent>>,
 }
 
 impl Walk<'_> {
@@ -418,6 +480,11 @@ impl Walk<'_> {
             }
             Item::UnitFailed { message } => *unit_error = Some(message),
         }
+        self.after_item()
+    }
+
+    /// After each item: progress now and then, and whether to read on.
+    fn after_item(&mut self) -> Flow {
         if self.counts.received.is_multiple_of(1_000) {
             self.progress.update(&self.counts);
         }
@@ -448,12 +515,26 @@ impl Walk<'_> {
 
     /// One source record, from id to state.
     fn record(&mut self, raw: Value, origin: Origin) {
+        let ready = self.ahead.ready(raw, origin == Origin::Source);
+        self.decide(ready, origin);
+    }
+
+    /// One source record whose own work is done ([`Ahead::ready`]), from id to state.
+    fn ready(&mut self, ready: Ready, origin: Origin) -> Flow {
+        self.decide(ready, origin);
+        self.after_item()
+    }
+
+    fn decide(&mut self, ready: Ready, origin: Origin) {
+        let Ready {
+            raw,
+            cursor: cursor_text,
+            id,
+            verdict,
+        } = ready;
         // Incremental: only records past the saved cursor count as read.
         if origin == Origin::Source
-            && let Some(value) = self
-                .cursor_field
-                .and_then(|field| lookup(&raw, field))
-                .and_then(cursor::cursor_text)
+            && let Some(value) = cursor_text
         {
             if !cursor::is_past(&value, self.saved_cursor) {
                 return;
@@ -461,18 +542,18 @@ impl Walk<'_> {
             self.new_cursor = Some(cursor::max(self.new_cursor.take(), value));
         }
         self.counts.received += 1;
-        let Some(id) = source_id(&raw, self.id_path) else {
+        let Some((id, hash)) = id else {
             self.counts.invalid += 1;
             self.reject(None, format!("the record has no id (`{}`)", self.id_path));
             return;
         };
-        let hash = id_hash(&id);
         if origin == Origin::Retry {
             self.retried.insert(hash, fingerprint(&raw));
-        } else if self
-            .retried
-            .get(&hash)
-            .is_some_and(|print| *print == fingerprint(&raw))
+        } else if !self.retried.is_empty()
+            && self
+                .retried
+                .get(&hash)
+                .is_some_and(|print| *print == fingerprint(&raw))
         {
             // Retried at the start of this run as it is: already counted and written.
             self.counts.received -= 1;
@@ -490,43 +571,39 @@ impl Walk<'_> {
             self.problem(Some(id), ProblemKind::Duplicate, message);
             return;
         }
-        if let Some(condition) = &self.prepared.condition {
-            match condition.evaluate(&raw, &self.prepared.vars) {
-                Ok(true) => {}
-                Ok(false) => {
-                    self.counts.skipped += 1;
-                    self.problem(
-                        Some(id),
-                        ProblemKind::Skipped,
-                        "`when` is false".to_string(),
-                    );
-                    return;
-                }
-                Err(e) => {
-                    self.counts.invalid += 1;
-                    self.reject(Some(id), format!("`when`: {e}"));
-                    return;
-                }
+        let (mapped, print, json) = match verdict {
+            Some(Verdict::Mapped {
+                mapped,
+                print,
+                json,
+            }) => (mapped, print, json),
+            Some(Verdict::NotWhen) => {
+                self.counts.skipped += 1;
+                self.problem(
+                    Some(id),
+                    ProblemKind::Skipped,
+                    "`when` is false".to_string(),
+                );
+                return;
             }
-        }
-        let mapped = match self.prepared.mapping.apply(&raw, &self.prepared.vars) {
-            Outcome::Mapped(mapped) => mapped.into_value(),
-            Outcome::Skipped { reason } => {
+            Some(Verdict::WhenFailed(message)) => {
+                self.counts.invalid += 1;
+                self.reject(Some(id), format!("`when`: {message}"));
+                return;
+            }
+            Some(Verdict::Skipped(reason)) => {
                 self.counts.skipped += 1;
                 self.problem(Some(id), ProblemKind::Skipped, reason);
                 return;
             }
-            Outcome::Invalid { problems } => {
+            Some(Verdict::Invalid(problems)) => {
                 self.counts.invalid += 1;
-                self.reject(Some(id), problems.join("; "));
+                self.reject(Some(id), problems);
                 return;
             }
+            // Not past the cursor (returned above) or no id: cannot happen.
+            None => return,
         };
-        let mapped = match self.prepared.pipeline.sync.empty_fields {
-            EmptyFields::Skip => without_empty(mapped),
-            EmptyFields::Overwrite => mapped,
-        };
-        let print = fingerprint(&mapped);
         let known = match self.reader.map(|r| r.record(self.name, &id)).transpose() {
             Ok(known) => known.flatten(),
             Err(e) => {
@@ -567,6 +644,7 @@ impl Walk<'_> {
             kind,
             dest_id: known.and_then(|k| k.dest_id),
             mapped,
+            json,
             print,
             raw,
         });
@@ -582,7 +660,7 @@ impl Walk<'_> {
         if self.pending.is_empty() {
             return;
         }
-        let pending = std::mem::take(&mut self.pending);
+        let mut pending = std::mem::replace(&mut self.pending, Vec::with_capacity(self.window));
         let Some(destination) = self.destination.as_deref_mut() else {
             return;
         };
@@ -598,6 +676,7 @@ impl Walk<'_> {
                     },
                     _ => Change::Unchanged { record: &p.mapped },
                 },
+                json: p.json.as_deref(),
             })
             .collect();
         let mut results = destination.apply(&writes);
@@ -607,8 +686,16 @@ impl Walk<'_> {
                 message: "the destination gave no answer for this record".to_string(),
             })
         });
-        for (write, result) in pending.into_iter().zip(results) {
+        for (write, result) in pending.iter_mut().zip(results) {
             self.book(write, result);
+        }
+        // The records were made on the reading thread: freed there, off this one.
+        if let Some(Err(mpsc::SendError(pending))) = self
+            .spent
+            .as_ref()
+            .map(|spent| spent.send(Box::new(pending)))
+        {
+            drop(pending);
         }
         if self.batch.records.len() + self.batch.seen.len() >= BATCH {
             self.flush();
@@ -616,15 +703,13 @@ impl Walk<'_> {
     }
 
     /// Books the destination's answer for one write.
-    fn book(&mut self, write: Pending, result: WriteResult) {
-        let Pending {
-            id,
-            kind,
-            dest_id: known_dest_id,
-            print,
-            raw,
-            ..
-        } = write;
+    /// Books the destination's answer for one write. What `write` still holds
+    /// afterwards (the records) is freed by the caller.
+    fn book(&mut self, write: &mut Pending, result: WriteResult) {
+        let id = std::mem::take(&mut write.id);
+        let kind = write.kind;
+        let known_dest_id = write.dest_id.take();
+        let print = write.print;
         match result {
             Ok(dest_id) => {
                 self.count(kind);
@@ -650,7 +735,7 @@ impl Walk<'_> {
                 self.batch.resolved.retain(|resolved| *resolved != id);
                 self.batch.failed.push(FailedRecord {
                     source_id: id.clone(),
-                    record: raw,
+                    record: std::mem::take(&mut write.raw),
                     error: failure.message.clone(),
                     attempts: attempts + 1,
                     first_failed_at,
@@ -695,13 +780,7 @@ impl Walk<'_> {
     fn flush(&mut self) {
         let Some(state) = self.state else { return };
         let staged = self.destination.as_ref().is_some_and(|d| d.staged());
-        let batch = std::mem::replace(
-            &mut self.batch,
-            Commit {
-                seen_run: self.seq,
-                ..Commit::default()
-            },
-        );
+        let batch = std::mem::replace(&mut self.batch, new_batch(self.seq));
         let empty = batch.records.is_empty()
             && batch.seen.is_empty()
             && batch.deleted.is_empty()
@@ -749,6 +828,7 @@ impl Walk<'_> {
                     change: Change::Delete {
                         dest_id: record.dest_id.as_deref(),
                     },
+                    json: None,
                 })
                 .collect();
             let results = destination.apply(&writes);
@@ -846,6 +926,17 @@ fn move_into(dir: &Path, file: &Path) -> Result<(), String> {
     })
 }
 
+/// An empty batch of record states for run `seq`, with room for a whole batch (grown
+/// one push at a time, its vectors would be copied a dozen times per batch).
+fn new_batch(seq: u64) -> Commit {
+    Commit {
+        seen_run: seq,
+        records: Vec::with_capacity(BATCH),
+        resolved: Vec::with_capacity(BATCH),
+        ..Commit::default()
+    }
+}
+
 /// A write decided on for one record, waiting for its window to be handed over.
 struct Pending {
     id: String,
@@ -854,6 +945,8 @@ struct Pending {
     /// The destination id state knows for the record.
     dest_id: Option<String>,
     mapped: Value,
+    /// `mapped` as compact JSON text, for a destination that takes it.
+    json: Option<Vec<u8>>,
     print: [u8; 16],
     /// Kept for a retry if the write fails.
     raw: Value,

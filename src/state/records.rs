@@ -46,8 +46,15 @@ impl State {
                 let bytes = to_json("failed record", record)?;
                 failed.insert((pipeline, record.source_id.as_str()), bytes.as_slice())?;
             }
-            for id in &batch.resolved {
-                failed.remove((pipeline, id.as_str()))?;
+            // Most runs have no failed records: then there is nothing to resolve.
+            let any_failed = match failed.range((pipeline, "")..)?.next() {
+                Some(entry) => entry?.0.value().0 == pipeline,
+                None => false,
+            };
+            if any_failed {
+                for id in &batch.resolved {
+                    failed.remove((pipeline, id.as_str()))?;
+                }
             }
             Ok(())
         })
@@ -140,6 +147,14 @@ impl State {
             }
             Ok(out)
         })
+    }
+
+    /// Folds `pipeline`'s journal into its records table without waiting for the disk
+    /// (the fold reaches it with the next durable commit, like the commits it folds;
+    /// see [`commit_unsynced`](Self::commit_unsynced)). Reads would fold first anyway;
+    /// a run calls this while its staged destination finishes, to have it done then.
+    pub fn fold_unsynced(&self, pipeline: &str) -> Result<(), StateError> {
+        self.write_with(Durability::None, |txn| journal::fold(txn, pipeline))
     }
 
     /// Folds the journal of `pipeline` (of every pipeline for `None`) into the records
