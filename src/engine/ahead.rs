@@ -1,28 +1,22 @@
-//! Work on source records that needs nothing of the run's progress, done ahead of the
-//! engine's thread: a record's cursor text, its id and the id's hash, its `when`, its
-//! mapping and the mapped record's fingerprint. None of these reads what the run has
-//! done so far (the duplicate check, the state lookup and the writes do, and stay on
-//! the engine's thread, in source order), so a thread of their own can compute them
-//! while the engine diffs and writes the records before: [`read_ahead`] reads the
-//! source there and hands the engine [`Ready`] records in order, in small batches
-//! through a bounded channel. The engine takes each one's decisions exactly where it
-//! would have made them, so counts, problems and their order are the same.
-
-use std::rc::Rc;
-use std::sync::Arc;
-use std::sync::{Mutex, PoisonError, mpsc};
+//! What a run computes for each source record from the record alone, before deciding
+//! on it: the cursor text, the id and its hash, `when`, the mapping, the fingerprint
+//! and, for a destination that takes it, the mapped record's JSON text. None of these
+//! reads what the run has done so far; the duplicate check, the cursor, the state
+//! lookup, the writes, counts and problems do, and `run.rs` takes those decisions in
+//! source order from a [`Ready`] record.
+//!
+//! (Computing this on a thread of its own, ahead of the engine, was measured and
+//! dropped: on the dlt benchmark it cost more CPU than it took off the engine's
+//! thread — records crossing three threads' caches — and on the 1M-record file sync
+//! 20 % more CPU; see benches/README.md.)
 
 use serde_json::Value;
 
 use super::cursor;
 use super::identity::{fingerprint, id_hash, lookup, source_id, without_empty};
-use super::links::StateLinks;
-use super::source::{Item, Source, Unit};
 use crate::catalog::Prepared;
-use crate::formats::Flow;
 use crate::formats::compact::write_compact;
 use crate::mapping::Outcome;
-use crate::mapping::links::{Links, with_links};
 use crate::pipeline::EmptyFields;
 
 /// What a run computes for each record before its turn.
@@ -127,161 +121,3 @@ impl Ahead<'_> {
 
 /// Room for a mapped record's JSON text (grown when a record needs more).
 const JSON_CAPACITY: usize = 128;
-
-/// What [`read_ahead`] hands the engine.
-pub(super) enum Got {
-    Ready(Box<Ready>),
-    /// A record that could not be read (the unit goes on).
-    Unreadable {
-        location: String,
-        message: String,
-    },
-    /// The current unit could not be read.
-    UnitFailed {
-        message: String,
-    },
-    /// The current unit was read to its end (or the engine stopped it).
-    UnitDone,
-}
-
-/// Records handed over at a time, and batches the reading thread may run ahead: a
-/// few hundred records besides what the source itself holds.
-const BATCH: usize = 256;
-const BATCHES_AHEAD: usize = 4;
-
-/// Anything the engine is done with, to be freed on the reading thread.
-pub(super) type Spent = Box<dyn Send>;
-
-/// What [`read_ahead`] reads and with what.
-pub(super) struct Reading<'a> {
-    pub units: &'a [Unit],
-    pub ahead: &'a Ahead<'a>,
-    /// The run's links, installed on the reading thread for the mapping.
-    pub links: &'a Arc<StateLinks>,
-    /// What the engine is done with: records made on the reading thread are freed
-    /// there (freeing is most of what a record costs once written), between batches.
-    pub freed: mpsc::Receiver<Spent>,
-}
-
-/// Reads `reading.units` of `source` on a thread of its own, computing each record's
-/// [`Ready`] there, and hands `take` what it got, in order, with a [`Got::UnitDone`]
-/// after each unit. When `take` answers [`Flow::Stop`], reading stops (what was read
-/// ahead is dropped) and `take` gets nothing more. Without a thread to be had, all of
-/// it happens on this one.
-pub(super) fn read_ahead(
-    source: &mut dyn Source,
-    reading: Reading<'_>,
-    take: &mut dyn FnMut(Got) -> Flow,
-) {
-    let Reading {
-        units,
-        ahead,
-        links,
-        freed,
-    } = reading;
-    // The reading thread holds the lock while it reads; this one takes the source
-    // back only when no thread could be started.
-    let source = Mutex::new(source);
-    std::thread::scope(|scope| {
-        let (batches, received) = mpsc::sync_channel::<Vec<Got>>(BATCHES_AHEAD);
-        let locked = &source;
-        // The thread owns the sender: the batches end when it does.
-        let reader = std::thread::Builder::new()
-            .name("sluice-ahead".to_string())
-            .spawn_scoped(scope, move || {
-                let links: Rc<dyn Links> = Rc::new(SharedLinks(Arc::clone(links)));
-                let mut source = locked.lock().unwrap_or_else(PoisonError::into_inner);
-                with_links(links, || {
-                    read_units(&mut **source, units, ahead, &batches, &freed);
-                });
-            });
-        let Ok(reader) = reader else {
-            let mut source = source.lock().unwrap_or_else(PoisonError::into_inner);
-            read_here(&mut **source, units, ahead, take);
-            return;
-        };
-        'batches: for batch in &received {
-            for got in batch {
-                if take(got) == Flow::Stop {
-                    break 'batches;
-                }
-            }
-        }
-        drop(received);
-        if let Err(panic) = reader.join() {
-            std::panic::resume_unwind(panic);
-        }
-    });
-}
-
-fn got(item: Item, ahead: &Ahead<'_>) -> Got {
-    match item {
-        Item::Record(raw) => Got::Ready(Box::new(ahead.ready(raw, true))),
-        Item::Unreadable { location, message } => Got::Unreadable { location, message },
-        Item::UnitFailed { message } => Got::UnitFailed { message },
-    }
-}
-
-/// The reading thread: every unit, in batches, until the engine stops listening.
-fn read_units(
-    source: &mut dyn Source,
-    units: &[Unit],
-    ahead: &Ahead<'_>,
-    batches: &mpsc::SyncSender<Vec<Got>>,
-    freed: &mpsc::Receiver<Spent>,
-) {
-    let mut batch = Vec::with_capacity(BATCH);
-    for unit in units {
-        let mut gone = false;
-        source.read(unit, &mut |item| {
-            batch.push(got(item, ahead));
-            if batch.len() < BATCH {
-                return Flow::Continue;
-            }
-            while let Ok(spent) = freed.try_recv() {
-                drop(spent);
-            }
-            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-            if batches.send(full).is_err() {
-                gone = true;
-                return Flow::Stop;
-            }
-            Flow::Continue
-        });
-        if gone {
-            return;
-        }
-        batch.push(Got::UnitDone);
-    }
-    let _ = batches.send(batch);
-}
-
-/// Every unit on the calling thread.
-fn read_here(
-    source: &mut dyn Source,
-    units: &[Unit],
-    ahead: &Ahead<'_>,
-    take: &mut dyn FnMut(Got) -> Flow,
-) {
-    for unit in units {
-        let mut stopped = false;
-        source.read(unit, &mut |item| {
-            let flow = take(got(item, ahead));
-            stopped = flow == Flow::Stop;
-            flow
-        });
-        if stopped || take(Got::UnitDone) == Flow::Stop {
-            return;
-        }
-    }
-}
-
-/// The run's links, shared by the engine's and the reading thread (the mapping finds
-/// them in a thread-local `Rc` on each).
-pub(super) struct SharedLinks(pub Arc<StateLinks>);
-
-impl Links for SharedLinks {
-    fn destination_id(&self, pipeline: &str, source_id: &str) -> Result<Option<String>, String> {
-        self.0.destination_id(pipeline, source_id)
-    }
-}

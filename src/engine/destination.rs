@@ -83,7 +83,7 @@ pub trait Destination {
 }
 
 /// How many writes a file destination takes at once.
-const FILE_WINDOW: usize = 256;
+const FILE_WINDOW: usize = 64;
 
 /// `type = "file"`: a file holding the records of the last run (created, updated and
 /// unchanged), written to a temporary file and renamed into place at the end.

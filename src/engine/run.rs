@@ -3,13 +3,12 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::rc::Rc;
-use std::sync::{Arc, mpsc};
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::EngineError;
-use super::ahead::{Ahead, Got, Reading, Ready, SharedLinks, Spent, Verdict, read_ahead};
+use super::ahead::{Ahead, Ready, Verdict};
 use super::connect;
 use super::cursor;
 use super::destination::{Change, Destination, Write, WriteFailure, WriteResult};
@@ -19,7 +18,7 @@ use super::preview::{Preview, Rejected, Sample};
 use super::source::{Item, Unit};
 use crate::catalog::Prepared;
 use crate::formats::Flow;
-use crate::mapping::links::{Links, with_links};
+use crate::mapping::links::with_links;
 use crate::pipeline::{self, AfterRead, Deletes, FileSource, SyncMode};
 use crate::report::{Counts, Problem, ProblemKind, Report, RunStatus, Trigger};
 use crate::state::{Commit, FailedRecord, RecordState, State, StateReader};
@@ -229,12 +228,10 @@ fn run_on(
         stopped: false,
         guard_tripped: false,
         progress,
-        spent: None,
     };
 
     // Mappings find other pipelines' ids (`link`) in a snapshot of the state.
-    let shared_links = Arc::new(StateLinks::new(state.map(State::reader).transpose()?));
-    let links: Rc<dyn Links> = Rc::new(SharedLinks(Arc::clone(&shared_links)));
+    let links = Rc::new(StateLinks::new(state.map(State::reader).transpose()?));
     let (done_units, failed_units) = with_links(links, || -> Result<_, EngineError> {
         // Records whose write failed in earlier runs go first.
         if let Some(store) = state.filter(|_| from_source) {
@@ -244,57 +241,23 @@ fn run_on(
             walk.write_pending();
         }
 
-        // Read every unit; a unit that fails is reported and the others go on. The
-        // records are read, and what needs nothing of the run's progress computed,
-        // on a thread of its own (`ahead.rs`); they come back here in order.
+        // Read every unit; a unit that fails is reported and the others go on.
         let units = match source.as_mut() {
             Some(source) => source.units().map_err(EngineError::Setup)?,
             None => Vec::new(),
         };
         let mut done_units = Vec::new();
         let mut failed_units = Vec::new();
-        if let Some(source) = source.as_mut() {
+        for unit in units {
+            let Some(source) = source.as_mut() else { break };
             let mut unit_error = None;
-            let mut current = units.iter();
-            let mut ended = true;
-            let (spent, freed) = mpsc::channel();
-            walk.spent = Some(spent);
-            let reading = Reading {
-                units: &units,
-                ahead: &ahead,
-                links: &shared_links,
-                freed,
-            };
-            read_ahead(source.as_mut(), reading, &mut |got| {
-                ended = false;
-                let item = match got {
-                    Got::Ready(ready) => return walk.ready(*ready, Origin::Source),
-                    Got::Unreadable { location, message } => Item::Unreadable { location, message },
-                    Got::UnitFailed { message } => Item::UnitFailed { message },
-                    Got::UnitDone => {
-                        ended = true;
-                        if let Some(unit) = current.next() {
-                            match unit_error.take() {
-                                Some(message) => failed_units.push((unit.clone(), message)),
-                                None => done_units.push(unit.clone()),
-                            }
-                        }
-                        return if walk.fatal.is_some() || walk.stopped {
-                            Flow::Stop
-                        } else {
-                            Flow::Continue
-                        };
-                    }
-                };
-                walk.item(item, &mut unit_error)
-            });
-            walk.spent = None;
-            // Stopped inside a unit: it counts as read up to there.
-            if let (false, Some(unit)) = (ended, current.next()) {
-                match unit_error.take() {
-                    Some(message) => failed_units.push((unit.clone(), message)),
-                    None => done_units.push(unit.clone()),
-                }
+            source.read(&unit, &mut |item| walk.item(item, &mut unit_error));
+            match unit_error {
+                Some(message) => failed_units.push((unit, message)),
+                None => done_units.push(unit),
+            }
+            if walk.fatal.is_some() || walk.stopped {
+                break;
             }
         }
         // Or take the records handed over, in order.
@@ -329,27 +292,8 @@ fn run_on(
     }
 
     // Let the destination finish, then move the cursor and touch the source files.
-    // While a staged destination puts its writes in place (a file synced to the disk
-    // and renamed), the run's record states are folded into the records table, which
-    // `finish_run` would otherwise do afterwards; both wait for the durable commit
-    // after `finish` all the same.
-    let destination = walk.destination.take();
-    let fold_alongside = live.filter(|_| destination.as_ref().is_some_and(|d| d.staged()));
-    let (finished, folded) = std::thread::scope(|scope| {
-        let folding = fold_alongside.map(|state| scope.spawn(|| state.fold_unsynced(name)));
-        let finished = destination.map(|d| d.finish());
-        let folded = folding.map(|folding| {
-            folding
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        });
-        (finished, folded)
-    });
-    if let Some(Err(failure)) = finished {
+    if let Some(Err(failure)) = walk.destination.take().map(|d| d.finish()) {
         walk.fatal.get_or_insert(failure.message);
-    }
-    if let Some(Err(e)) = folded {
-        walk.fatal.get_or_insert(e.to_string());
     }
     if walk.fatal.is_none() && read_complete && walk.counts.failed == 0 {
         walk.batch.cursor = walk.new_cursor.take();
@@ -464,8 +408,6 @@ struct Walk<'r> {
     stopped: bool,
     guard_tripped: bool,
     progress: &'r dyn Progress,
-    /// While the source is read ahead: where written records go to be freed.
-    spent: Option<mpsc::Sender<Spent>>,
 }
 
 impl Walk<'_> {
@@ -517,12 +459,6 @@ impl Walk<'_> {
     fn record(&mut self, raw: Value, origin: Origin) {
         let ready = self.ahead.ready(raw, origin == Origin::Source);
         self.decide(ready, origin);
-    }
-
-    /// One source record whose own work is done ([`Ahead::ready`]), from id to state.
-    fn ready(&mut self, ready: Ready, origin: Origin) -> Flow {
-        self.decide(ready, origin);
-        self.after_item()
     }
 
     fn decide(&mut self, ready: Ready, origin: Origin) {
@@ -689,14 +625,7 @@ impl Walk<'_> {
         for (write, result) in pending.iter_mut().zip(results) {
             self.book(write, result);
         }
-        // The records were made on the reading thread: freed there, off this one.
-        if let Some(Err(mpsc::SendError(pending))) = self
-            .spent
-            .as_ref()
-            .map(|spent| spent.send(Box::new(pending)))
-        {
-            drop(pending);
-        }
+        drop(pending);
         if self.batch.records.len() + self.batch.seen.len() >= BATCH {
             self.flush();
         }

@@ -29,9 +29,8 @@ pub struct Unit {
     pub path: PathBuf,
 }
 
-/// A stream of records, read unit by unit. Sources are `Send`: a run reads its source
-/// on a thread of its own (`engine/ahead.rs`).
-pub trait Source: Send {
+/// A stream of records, read unit by unit.
+pub trait Source {
     /// The units to read, in order.
     fn units(&mut self) -> Result<Vec<Unit>, String>;
     /// Reads one unit, handing each item to `sink` until it answers `Flow::Stop`.

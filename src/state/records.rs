@@ -149,14 +149,6 @@ impl State {
         })
     }
 
-    /// Folds `pipeline`'s journal into its records table without waiting for the disk
-    /// (the fold reaches it with the next durable commit, like the commits it folds;
-    /// see [`commit_unsynced`](Self::commit_unsynced)). Reads would fold first anyway;
-    /// a run calls this while its staged destination finishes, to have it done then.
-    pub fn fold_unsynced(&self, pipeline: &str) -> Result<(), StateError> {
-        self.write_with(Durability::None, |txn| journal::fold(txn, pipeline))
-    }
-
     /// Folds the journal of `pipeline` (of every pipeline for `None`) into the records
     /// tables, when it holds anything; a read alone when it does not.
     pub(super) fn settle(&self, pipeline: Option<&str>) -> Result<(), StateError> {

@@ -3,9 +3,7 @@
 
 use redb::{Database, ReadableDatabase};
 
-use super::tables::{
-    JOURNAL_OPS, META, SCHEMA_KEY, SCHEMA_VERSION, records_table, records_table_name,
-};
+use super::tables::{META, SCHEMA_KEY, SCHEMA_VERSION, records_table, records_table_name};
 use super::*;
 
 fn record(fp: u8, seen: u64) -> RecordState {
@@ -197,41 +195,6 @@ fn deferred_commits_are_seen_at_once_and_kept_by_the_next_durable_one() {
     }
     let state = State::open(&path).expect("reopen");
     assert_eq!(state.begin_run("p").expect("run").seq, 4);
-}
-
-/// A run with a staged destination folds its journal while the destination finishes:
-/// the fold empties the journal, and what it folded lasts once a durable commit came.
-#[test]
-fn an_unsynced_fold_empties_the_journal_and_lasts_with_the_next_durable_commit() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("s.redb");
-    let journal_holds = |state: &State| {
-        state
-            .read(|txn| Ok(txn.open_table(JOURNAL_OPS)?.get("p")?.map(|v| v.value())))
-            .expect("reads")
-    };
-    {
-        let state = State::open(&path).expect("opens");
-        for (id, fp) in [("b", 2), ("a", 1), ("b", 3)] {
-            let batch = Commit {
-                records: vec![(id.into(), record(fp, 1))],
-                ..Commit::default()
-            };
-            state.commit_unsynced("p", &batch).expect("commits");
-        }
-        assert_eq!(journal_holds(&state), Some(3));
-        state.fold_unsynced("p").expect("folds");
-        assert_eq!(journal_holds(&state), None);
-        // Nothing left to fold: a second fold changes nothing.
-        state.fold_unsynced("p").expect("folds");
-        state.commit("p", &Commit::default()).expect("durable");
-    }
-    let state = State::open(&path).expect("reopens");
-    assert_eq!(journal_holds(&state), None);
-    let reader = state.reader().expect("reader");
-    assert_eq!(reader.record("p", "a").expect("reads"), Some(record(1, 1)));
-    assert_eq!(reader.record("p", "b").expect("reads"), Some(record(3, 1)));
-    assert_eq!(state.record_count("p").expect("counts"), 2);
 }
 
 /// Resolving ids removes the pipeline's own failed records, and only those, whether
