@@ -333,6 +333,45 @@ fn a_dry_run_touches_nothing() {
     );
 }
 
+/// `--limit` stops reading where it says, also in the middle of a file read ahead of the
+/// engine and at the end of one, and the records before it are decided as without it.
+#[test]
+fn a_dry_run_with_a_limit_stops_where_it_says() {
+    let p = Project::new();
+    p.write(
+        "pipelines/people.toml",
+        &PEOPLE.replace("data/people.ndjson", "data/*.ndjson"),
+    );
+    for (file, first) in [("a", 0u32), ("b", 600), ("c", 1200)] {
+        let mut people: Vec<Value> = (first + 1..=first + 600).map(|i| person(i, "X")).collect();
+        people[10] = json!({"id": first + 11, "email": ""});
+        people[20] = json!({"id": first + 21, "email": "e", "status": "test"});
+        p.records(&format!("pipelines/data/{file}.ndjson"), &people);
+    }
+    for (limit, created) in [
+        (5u64, 5u64),
+        (450, 448),
+        (600, 598),
+        (1500, 1494),
+        (5000, 1794),
+    ] {
+        let limit_text = limit.to_string();
+        let out = p.sluice(&[
+            "dry-run",
+            "people",
+            "--limit",
+            &limit_text,
+            "--output",
+            "preview.json",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let preview: Value = serde_json::from_str(&p.read("preview.json")).expect("preview");
+        let counts = &preview["report"]["counts"];
+        assert_eq!(counts["received"], limit.min(1800), "{limit}: {counts}");
+        assert_eq!(counts["created"], created, "{limit}: {counts}");
+    }
+}
+
 const ORDERS: &str = r#"
 [source]
 type = "file"

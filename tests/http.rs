@@ -104,6 +104,52 @@ fn page_numbers_from_one_with_an_api_key_header() {
     assert!(log.iter().all(|r| r.query["per_page"] == "3"));
 }
 
+/// Records decided on from what was computed from each alone (`engine/ahead.rs`):
+/// `--limit` stops inside a page, before a repeated id, at the end; duplicates, counts
+/// and the order of the written records are as the source gave them.
+#[test]
+fn pages_keep_their_order_and_a_limit_stops_inside_a_page() {
+    let mut records = people(1000);
+    records[300] = json!({"id": 5, "email": "again@example.com", "name": "Again"});
+    let base = platform().tenant("limits", records);
+    let p = project();
+    let source = "records = \"data.items\"\n\
+                  paginate = { type = \"page\", param = \"page\", size_param = \"per_page\", size = 100 }";
+    p.write(
+        "pipelines/read.toml",
+        &reading(&format!("{base}/pages"), source, ""),
+    );
+    for (limit, received, created) in [("250", 250, 250), ("450", 450, 449), ("5000", 1000, 999)] {
+        let out = p.sluice(&[
+            "dry-run",
+            "read",
+            "--limit",
+            limit,
+            "--output",
+            "preview.json",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let preview: Value = serde_json::from_str(&p.read("preview.json")).expect("preview");
+        let counts = &preview["report"]["counts"];
+        assert_eq!(counts["received"], received, "{limit}: {counts}");
+        assert_eq!(counts["created"], created, "{limit}: {counts}");
+    }
+    let (code, report) = p.run("read", &[]);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["counts"]["created"], 999, "{report:#}");
+    assert_eq!(report["counts"]["duplicates"], 1, "{report:#}");
+    let ids: Vec<u64> = p
+        .read("pipelines/out/people.ndjson")
+        .lines()
+        .map(|line| {
+            let record: Value = serde_json::from_str(line).expect("JSON");
+            record["id"].as_u64().expect("id")
+        })
+        .collect();
+    let expected: Vec<u64> = (1..=1000).filter(|i| *i != 301).collect();
+    assert_eq!(ids, expected);
+}
+
 #[test]
 fn a_wrong_key_fails_the_read_after_one_request() {
     let base = platform().tenant("wrong-key", people(2));
@@ -867,6 +913,7 @@ fn the_connectors_work_inside_spawn_blocking_of_a_running_runtime() {
                 .map(|record| Write {
                     source_id: "",
                     change: Change::Create { record },
+                    json: None,
                 })
                 .collect();
             let results = writer.apply(&writes);

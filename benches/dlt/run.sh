@@ -7,14 +7,16 @@
 #   python3 -m venv /tmp/dlt-venv && /tmp/dlt-venv/bin/pip install dlt
 #   PYTHON=/tmp/dlt-venv/bin/python benches/dlt/run.sh
 #
-# Not part of CI. The source API is `examples/http_sync.rs --serve 127.0.0.1:8765`;
-# the sluice pipeline (pipelines/api_to_file.toml) names that port.
+# Not part of CI. The source API is `examples/http_sync.rs --serve 127.0.0.1:$PORT`
+# (default 8765, the port the sluice pipeline pipelines/api_to_file.toml names; the
+# run uses a copy of it in $WORK/pipelines with PORT put in).
 set -eu
 cd "$(dirname "$0")/../.."
 RECORDS=${RECORDS:-100000}
 RUNS=${RUNS:-3}
 PYTHON=${PYTHON:-python3}
 WORK=${WORK:-/tmp/sluice-dlt}
+PORT=${PORT:-8765}
 TARGET=${CARGO_TARGET_DIR:-target}
 SLUICE=${SLUICE:-$TARGET/release/sluice}          # another build to compare: SLUICE=… BUILD=0
 SERVER_BIN=${SERVER_BIN:-$TARGET/release/examples/http_sync}
@@ -23,12 +25,15 @@ if [ "${BUILD:-1}" = 1 ]; then
     cargo build --release --quiet --bin sluice --example http_sync
 fi
 mkdir -p "$WORK"
-"$SERVER_BIN" --serve 127.0.0.1:8765 "$RECORDS" > "$WORK/server.log" 2>&1 &
+rm -rf "$WORK/pipelines" && mkdir -p "$WORK/pipelines"
+sed "s/127.0.0.1:8765/127.0.0.1:$PORT/" benches/dlt/pipelines/api_to_file.toml \
+    > "$WORK/pipelines/api_to_file.toml"
+"$SERVER_BIN" --serve "127.0.0.1:$PORT" "$RECORDS" > "$WORK/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null' EXIT INT TERM
 until grep -q serving "$WORK/server.log" 2>/dev/null; do
     if ! kill -0 "$SERVER" 2>/dev/null; then
-        cat "$WORK/server.log" >&2   # port 8765 taken?
+        cat "$WORK/server.log" >&2   # port taken? (PORT=… picks another)
         exit 1
     fi
     sleep 0.1
@@ -46,15 +51,15 @@ summary() {
 echo "load before: $(uptime)"
 i=1
 while [ "$i" -le "$RUNS" ]; do
-    rm -rf "$WORK/state.redb" benches/dlt/pipelines/out
-    /usr/bin/time -v "$SLUICE" --pipelines benches/dlt/pipelines \
+    rm -rf "$WORK/state.redb" "$WORK/pipelines/out"
+    /usr/bin/time -v "$SLUICE" --pipelines "$WORK/pipelines" \
         --state "$WORK/state.redb" run api_to_file --format json \
         > "$WORK/sluice-$i.json" 2> "$WORK/sluice-$i.time"
-    lines=$(wc -l < benches/dlt/pipelines/out/records.ndjson)
+    lines=$(wc -l < "$WORK/pipelines/out/records.ndjson")
     echo "sluice run $i: $(summary "$WORK/sluice-$i.time"); $lines records written"
 
     rm -rf "$WORK/dlt"
-    /usr/bin/time -v "$PYTHON" benches/dlt/rest_api_to_file.py http://127.0.0.1:8765 "$WORK/dlt" \
+    /usr/bin/time -v "$PYTHON" benches/dlt/rest_api_to_file.py "http://127.0.0.1:$PORT" "$WORK/dlt" \
         > "$WORK/dlt-$i.out" 2> "$WORK/dlt-$i.time"
     lines=$(find "$WORK/dlt/data" -path '*records*' -name '*.jsonl' -exec cat {} + | wc -l)
     echo "dlt    run $i: $(summary "$WORK/dlt-$i.time"); $lines records written"

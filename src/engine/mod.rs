@@ -9,6 +9,7 @@
 //! finished and only when no record failed; source files are deleted or moved only
 //! after that. A run killed at any point is repeated by the next one without loss.
 
+mod ahead;
 pub mod connect;
 pub mod cursor;
 pub mod destination;

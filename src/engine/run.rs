@@ -8,18 +8,18 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::EngineError;
+use super::ahead::{Ahead, Ready, Verdict};
 use super::connect;
 use super::cursor;
 use super::destination::{Change, Destination, Write, WriteFailure, WriteResult};
-use super::identity::{fingerprint, id_hash, lookup, source_id, without_empty};
+use super::identity::{fingerprint, id_hash};
 use super::links::StateLinks;
 use super::preview::{Preview, Rejected, Sample};
 use super::source::{Item, Unit};
 use crate::catalog::Prepared;
 use crate::formats::Flow;
-use crate::mapping::Outcome;
 use crate::mapping::links::with_links;
-use crate::pipeline::{self, AfterRead, Deletes, EmptyFields, FileSource, SyncMode};
+use crate::pipeline::{self, AfterRead, Deletes, FileSource, SyncMode};
 use crate::report::{Counts, Problem, ProblemKind, Report, RunStatus, Trigger};
 use crate::state::{Commit, FailedRecord, RecordState, State, StateReader};
 
@@ -193,8 +193,16 @@ fn run_on(
     };
     let window = destination.as_ref().map_or(1, |d| d.window().max(1));
 
+    let ahead = Ahead {
+        prepared,
+        id_path,
+        cursor_field,
+        saved_cursor: saved_cursor.as_deref(),
+        json: destination.as_ref().is_some_and(|d| d.takes_json()),
+    };
     let mut walk = Walk {
         name,
+        ahead: &ahead,
         prepared,
         options,
         reader: reader.as_ref(),
@@ -204,7 +212,6 @@ fn run_on(
         pending: Vec::with_capacity(window),
         window,
         id_path,
-        cursor_field,
         saved_cursor: saved_cursor.as_deref(),
         new_cursor: None,
         seq,
@@ -215,10 +222,7 @@ fn run_on(
         retries_succeeded: 0,
         problems: Vec::new(),
         preview: Preview::default(),
-        batch: Commit {
-            seen_run: seq,
-            ..Commit::default()
-        },
+        batch: new_batch(seq),
         unsynced: false,
         fatal: None,
         stopped: false,
@@ -365,6 +369,7 @@ fn mode_name(mode: SyncMode) -> &'static str {
 /// The state of a run while records flow through it.
 struct Walk<'r> {
     name: &'r str,
+    ahead: &'r Ahead<'r>,
     prepared: &'r Prepared,
     options: &'r RunOptions,
     reader: Option<&'r StateReader>,
@@ -378,7 +383,6 @@ struct Walk<'r> {
     /// How many writes the destination takes at once.
     window: usize,
     id_path: &'r str,
-    cursor_field: Option<&'r str>,
     saved_cursor: Option<&'r str>,
     new_cursor: Option<String>,
     seq: u64,
@@ -418,6 +422,11 @@ impl Walk<'_> {
             }
             Item::UnitFailed { message } => *unit_error = Some(message),
         }
+        self.after_item()
+    }
+
+    /// After each item: progress now and then, and whether to read on.
+    fn after_item(&mut self) -> Flow {
         if self.counts.received.is_multiple_of(1_000) {
             self.progress.update(&self.counts);
         }
@@ -448,12 +457,20 @@ impl Walk<'_> {
 
     /// One source record, from id to state.
     fn record(&mut self, raw: Value, origin: Origin) {
+        let ready = self.ahead.ready(raw, origin == Origin::Source);
+        self.decide(ready, origin);
+    }
+
+    fn decide(&mut self, ready: Ready, origin: Origin) {
+        let Ready {
+            raw,
+            cursor: cursor_text,
+            id,
+            verdict,
+        } = ready;
         // Incremental: only records past the saved cursor count as read.
         if origin == Origin::Source
-            && let Some(value) = self
-                .cursor_field
-                .and_then(|field| lookup(&raw, field))
-                .and_then(cursor::cursor_text)
+            && let Some(value) = cursor_text
         {
             if !cursor::is_past(&value, self.saved_cursor) {
                 return;
@@ -461,18 +478,18 @@ impl Walk<'_> {
             self.new_cursor = Some(cursor::max(self.new_cursor.take(), value));
         }
         self.counts.received += 1;
-        let Some(id) = source_id(&raw, self.id_path) else {
+        let Some((id, hash)) = id else {
             self.counts.invalid += 1;
             self.reject(None, format!("the record has no id (`{}`)", self.id_path));
             return;
         };
-        let hash = id_hash(&id);
         if origin == Origin::Retry {
             self.retried.insert(hash, fingerprint(&raw));
-        } else if self
-            .retried
-            .get(&hash)
-            .is_some_and(|print| *print == fingerprint(&raw))
+        } else if !self.retried.is_empty()
+            && self
+                .retried
+                .get(&hash)
+                .is_some_and(|print| *print == fingerprint(&raw))
         {
             // Retried at the start of this run as it is: already counted and written.
             self.counts.received -= 1;
@@ -490,43 +507,39 @@ impl Walk<'_> {
             self.problem(Some(id), ProblemKind::Duplicate, message);
             return;
         }
-        if let Some(condition) = &self.prepared.condition {
-            match condition.evaluate(&raw, &self.prepared.vars) {
-                Ok(true) => {}
-                Ok(false) => {
-                    self.counts.skipped += 1;
-                    self.problem(
-                        Some(id),
-                        ProblemKind::Skipped,
-                        "`when` is false".to_string(),
-                    );
-                    return;
-                }
-                Err(e) => {
-                    self.counts.invalid += 1;
-                    self.reject(Some(id), format!("`when`: {e}"));
-                    return;
-                }
+        let (mapped, print, json) = match verdict {
+            Some(Verdict::Mapped {
+                mapped,
+                print,
+                json,
+            }) => (mapped, print, json),
+            Some(Verdict::NotWhen) => {
+                self.counts.skipped += 1;
+                self.problem(
+                    Some(id),
+                    ProblemKind::Skipped,
+                    "`when` is false".to_string(),
+                );
+                return;
             }
-        }
-        let mapped = match self.prepared.mapping.apply(&raw, &self.prepared.vars) {
-            Outcome::Mapped(mapped) => mapped.into_value(),
-            Outcome::Skipped { reason } => {
+            Some(Verdict::WhenFailed(message)) => {
+                self.counts.invalid += 1;
+                self.reject(Some(id), format!("`when`: {message}"));
+                return;
+            }
+            Some(Verdict::Skipped(reason)) => {
                 self.counts.skipped += 1;
                 self.problem(Some(id), ProblemKind::Skipped, reason);
                 return;
             }
-            Outcome::Invalid { problems } => {
+            Some(Verdict::Invalid(problems)) => {
                 self.counts.invalid += 1;
-                self.reject(Some(id), problems.join("; "));
+                self.reject(Some(id), problems);
                 return;
             }
+            // Not past the cursor (returned above) or no id: cannot happen.
+            None => return,
         };
-        let mapped = match self.prepared.pipeline.sync.empty_fields {
-            EmptyFields::Skip => without_empty(mapped),
-            EmptyFields::Overwrite => mapped,
-        };
-        let print = fingerprint(&mapped);
         let known = match self.reader.map(|r| r.record(self.name, &id)).transpose() {
             Ok(known) => known.flatten(),
             Err(e) => {
@@ -567,6 +580,7 @@ impl Walk<'_> {
             kind,
             dest_id: known.and_then(|k| k.dest_id),
             mapped,
+            json,
             print,
             raw,
         });
@@ -582,7 +596,7 @@ impl Walk<'_> {
         if self.pending.is_empty() {
             return;
         }
-        let pending = std::mem::take(&mut self.pending);
+        let mut pending = std::mem::replace(&mut self.pending, Vec::with_capacity(self.window));
         let Some(destination) = self.destination.as_deref_mut() else {
             return;
         };
@@ -598,6 +612,7 @@ impl Walk<'_> {
                     },
                     _ => Change::Unchanged { record: &p.mapped },
                 },
+                json: p.json.as_deref(),
             })
             .collect();
         let mut results = destination.apply(&writes);
@@ -607,24 +622,23 @@ impl Walk<'_> {
                 message: "the destination gave no answer for this record".to_string(),
             })
         });
-        for (write, result) in pending.into_iter().zip(results) {
+        for (write, result) in pending.iter_mut().zip(results) {
             self.book(write, result);
         }
+        drop(pending);
         if self.batch.records.len() + self.batch.seen.len() >= BATCH {
             self.flush();
         }
     }
 
     /// Books the destination's answer for one write.
-    fn book(&mut self, write: Pending, result: WriteResult) {
-        let Pending {
-            id,
-            kind,
-            dest_id: known_dest_id,
-            print,
-            raw,
-            ..
-        } = write;
+    /// Books the destination's answer for one write. What `write` still holds
+    /// afterwards (the records) is freed by the caller.
+    fn book(&mut self, write: &mut Pending, result: WriteResult) {
+        let id = std::mem::take(&mut write.id);
+        let kind = write.kind;
+        let known_dest_id = write.dest_id.take();
+        let print = write.print;
         match result {
             Ok(dest_id) => {
                 self.count(kind);
@@ -650,7 +664,7 @@ impl Walk<'_> {
                 self.batch.resolved.retain(|resolved| *resolved != id);
                 self.batch.failed.push(FailedRecord {
                     source_id: id.clone(),
-                    record: raw,
+                    record: std::mem::take(&mut write.raw),
                     error: failure.message.clone(),
                     attempts: attempts + 1,
                     first_failed_at,
@@ -695,13 +709,7 @@ impl Walk<'_> {
     fn flush(&mut self) {
         let Some(state) = self.state else { return };
         let staged = self.destination.as_ref().is_some_and(|d| d.staged());
-        let batch = std::mem::replace(
-            &mut self.batch,
-            Commit {
-                seen_run: self.seq,
-                ..Commit::default()
-            },
-        );
+        let batch = std::mem::replace(&mut self.batch, new_batch(self.seq));
         let empty = batch.records.is_empty()
             && batch.seen.is_empty()
             && batch.deleted.is_empty()
@@ -749,6 +757,7 @@ impl Walk<'_> {
                     change: Change::Delete {
                         dest_id: record.dest_id.as_deref(),
                     },
+                    json: None,
                 })
                 .collect();
             let results = destination.apply(&writes);
@@ -846,6 +855,17 @@ fn move_into(dir: &Path, file: &Path) -> Result<(), String> {
     })
 }
 
+/// An empty batch of record states for run `seq`, with room for a whole batch (grown
+/// one push at a time, its vectors would be copied a dozen times per batch).
+fn new_batch(seq: u64) -> Commit {
+    Commit {
+        seen_run: seq,
+        records: Vec::with_capacity(BATCH),
+        resolved: Vec::with_capacity(BATCH),
+        ..Commit::default()
+    }
+}
+
 /// A write decided on for one record, waiting for its window to be handed over.
 struct Pending {
     id: String,
@@ -854,6 +874,8 @@ struct Pending {
     /// The destination id state knows for the record.
     dest_id: Option<String>,
     mapped: Value,
+    /// `mapped` as compact JSON text, for a destination that takes it.
+    json: Option<Vec<u8>>,
     print: [u8; 16],
     /// Kept for a retry if the write fails.
     raw: Value,

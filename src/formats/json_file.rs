@@ -199,6 +199,21 @@ impl RecordWriter for JsonWriter {
         Ok(())
     }
 
+    fn takes_json(&self) -> bool {
+        true
+    }
+
+    fn write_json(&mut self, record: &Value, json: &[u8]) -> Result<(), FileError> {
+        object(&self.path, record)?;
+        let separator: &[u8] = if self.written == 0 { b"[\n" } else { b",\n" };
+        self.out
+            .write_all(separator)
+            .and_then(|()| self.out.write_all(json))
+            .map_err(|e| FileError::io(&self.path, e))?;
+        self.written += 1;
+        Ok(())
+    }
+
     fn finish(mut self: Box<Self>) -> Result<(), FileError> {
         let end: &[u8] = if self.written == 0 { b"[]\n" } else { b"\n]\n" };
         self.out
@@ -227,6 +242,18 @@ impl RecordWriter for NdjsonWriter {
     fn write(&mut self, record: &Value) -> Result<(), FileError> {
         object(&self.path, record)?;
         write_compact(&mut self.out, record)
+            .and_then(|()| self.out.write_all(b"\n"))
+            .map_err(|e| FileError::io(&self.path, e))
+    }
+
+    fn takes_json(&self) -> bool {
+        true
+    }
+
+    fn write_json(&mut self, record: &Value, json: &[u8]) -> Result<(), FileError> {
+        object(&self.path, record)?;
+        self.out
+            .write_all(json)
             .and_then(|()| self.out.write_all(b"\n"))
             .map_err(|e| FileError::io(&self.path, e))
     }
@@ -404,5 +431,56 @@ mod tests {
         writer.finish().unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text, "{\"a\":1}\n{\"a\":2}\n");
+    }
+
+    /// Records given with their JSON text (the engine makes it ahead) give the same
+    /// files as records written from their values.
+    #[test]
+    fn records_given_as_text_are_written_as_from_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let records = [json!({"a": 1, "t": "x\"y"}), json!({"b": [true, null]})];
+        let text = |record: &Value| {
+            let mut out = Vec::new();
+            crate::formats::compact::write_compact(&mut out, record).unwrap();
+            out
+        };
+        let from_values = dir.path().join("values.ndjson");
+        let mut writer: Box<dyn RecordWriter> =
+            Box::new(NdjsonWriter::create(&from_values).unwrap());
+        records.iter().for_each(|r| writer.write(r).unwrap());
+        writer.finish().unwrap();
+        let from_text = dir.path().join("text.ndjson");
+        let mut writer: Box<dyn RecordWriter> = Box::new(NdjsonWriter::create(&from_text).unwrap());
+        assert!(writer.takes_json());
+        records
+            .iter()
+            .for_each(|r| writer.write_json(r, &text(r)).unwrap());
+        assert!(
+            writer
+                .write_json(&json!("x"), b"\"x\"")
+                .unwrap_err()
+                .is_record_error()
+        );
+        writer.finish().unwrap();
+        assert_eq!(
+            std::fs::read(&from_values).unwrap(),
+            std::fs::read(&from_text).unwrap()
+        );
+
+        let from_values = dir.path().join("values.json");
+        let mut writer: Box<dyn RecordWriter> = Box::new(JsonWriter::create(&from_values).unwrap());
+        records.iter().for_each(|r| writer.write(r).unwrap());
+        writer.finish().unwrap();
+        let from_text = dir.path().join("text.json");
+        let mut writer: Box<dyn RecordWriter> = Box::new(JsonWriter::create(&from_text).unwrap());
+        assert!(writer.takes_json());
+        records
+            .iter()
+            .for_each(|r| writer.write_json(r, &text(r)).unwrap());
+        writer.finish().unwrap();
+        assert_eq!(
+            std::fs::read(&from_values).unwrap(),
+            std::fs::read(&from_text).unwrap()
+        );
     }
 }

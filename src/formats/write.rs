@@ -47,6 +47,17 @@ impl Default for WriteOptions {
 pub trait RecordWriter: Send {
     /// Writes one record (a JSON object).
     fn write(&mut self, record: &Value) -> Result<(), FileError>;
+    /// Whether [`write_json`](Self::write_json) uses the record's JSON text as it is
+    /// (JSON and NDJSON files), so a caller that has the text at hand should pass it.
+    fn takes_json(&self) -> bool {
+        false
+    }
+    /// Writes one record given also as its compact JSON text, exactly what
+    /// [`crate::formats::compact::write_compact`] makes of `record`. Writers that do
+    /// not write JSON text write `record`.
+    fn write_json(&mut self, record: &Value, _json: &[u8]) -> Result<(), FileError> {
+        self.write(record)
+    }
     /// Completes the file and moves it onto the destination.
     fn finish(self: Box<Self>) -> Result<(), FileError>;
 }

@@ -101,9 +101,13 @@ impl<'a> Change<'a> {
 
 /// Folds a pipeline's journal into its records table and empties the journal.
 pub(crate) fn fold(txn: &WriteTransaction, pipeline: &str) -> Result<(), Fail> {
-    if txn.open_table(JOURNAL_OPS)?.remove(pipeline)?.is_none() {
+    let Some(count) = txn
+        .open_table(JOURNAL_OPS)?
+        .remove(pipeline)?
+        .map(|c| c.value())
+    else {
         return Ok(());
-    }
+    };
     let mut entries = Vec::new();
     {
         let mut journal = txn.open_table(JOURNAL)?;
@@ -113,7 +117,11 @@ pub(crate) fn fold(txn: &WriteTransaction, pipeline: &str) -> Result<(), Fail> {
         }
     }
 
-    let mut changes: Vec<(&str, Change<'_>)> = Vec::new();
+    let mut changes: Vec<(&str, Change<'_>)> = Vec::with_capacity(
+        usize::try_from(count)
+            .unwrap_or(0)
+            .min(FOLD_AT as usize * 2),
+    );
     for (number, bytes) in &entries {
         decode_entry(bytes, &mut changes).map_err(|why| {
             Fail::Damaged(format!(

@@ -46,8 +46,15 @@ impl State {
                 let bytes = to_json("failed record", record)?;
                 failed.insert((pipeline, record.source_id.as_str()), bytes.as_slice())?;
             }
-            for id in &batch.resolved {
-                failed.remove((pipeline, id.as_str()))?;
+            // Most runs have no failed records: then there is nothing to resolve.
+            let any_failed = match failed.range((pipeline, "")..)?.next() {
+                Some(entry) => entry?.0.value().0 == pipeline,
+                None => false,
+            };
+            if any_failed {
+                for id in &batch.resolved {
+                    failed.remove((pipeline, id.as_str()))?;
+                }
             }
             Ok(())
         })

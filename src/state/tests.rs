@@ -196,3 +196,43 @@ fn deferred_commits_are_seen_at_once_and_kept_by_the_next_durable_one() {
     let state = State::open(&path).expect("reopen");
     assert_eq!(state.begin_run("p").expect("run").seq, 4);
 }
+
+/// Resolving ids removes the pipeline's own failed records, and only those, whether
+/// or not other pipelines have failed records too.
+#[test]
+fn resolved_ids_remove_only_their_pipelines_failed_records() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = State::open(&dir.path().join("s.redb")).expect("opens");
+    let failed = |id: &str| FailedRecord {
+        source_id: id.into(),
+        record: serde_json::json!({"id": id}),
+        error: "refused".into(),
+        attempts: 1,
+        first_failed_at: chrono::DateTime::UNIX_EPOCH,
+        last_failed_at: chrono::DateTime::UNIX_EPOCH,
+    };
+    let commit = |pipeline: &str, failed: Vec<FailedRecord>, resolved: &[&str]| {
+        let batch = Commit {
+            failed,
+            resolved: resolved.iter().map(|id| id.to_string()).collect(),
+            ..Commit::default()
+        };
+        state.commit(pipeline, &batch).expect("commits");
+    };
+    let ids = |pipeline: &str| -> Vec<String> {
+        let failed = state.failed(pipeline).expect("reads");
+        failed.into_iter().map(|f| f.source_id).collect()
+    };
+    commit("q", vec![failed("x")], &[]);
+    commit("p", Vec::new(), &["x"]);
+    assert_eq!(ids("q"), ["x"]);
+    commit("p", vec![failed("x"), failed("y")], &[]);
+    commit("p", Vec::new(), &["x", "z"]);
+    assert_eq!(ids("p"), ["y"]);
+    assert_eq!(ids("q"), ["x"]);
+    commit("o", Vec::new(), &["x", "y"]);
+    assert_eq!(
+        (ids("p"), ids("q")),
+        (vec!["y".to_string()], vec!["x".to_string()])
+    );
+}

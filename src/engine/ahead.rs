@@ -1,0 +1,123 @@
+//! What a run computes for each source record from the record alone, before deciding
+//! on it: the cursor text, the id and its hash, `when`, the mapping, the fingerprint
+//! and, for a destination that takes it, the mapped record's JSON text. None of these
+//! reads what the run has done so far; the duplicate check, the cursor, the state
+//! lookup, the writes, counts and problems do, and `run.rs` takes those decisions in
+//! source order from a [`Ready`] record.
+//!
+//! (Computing this on a thread of its own, ahead of the engine, was measured and
+//! dropped: on the dlt benchmark it cost more CPU than it took off the engine's
+//! thread — records crossing three threads' caches — and on the 1M-record file sync
+//! 20 % more CPU; see benches/README.md.)
+
+use serde_json::Value;
+
+use super::cursor;
+use super::identity::{fingerprint, id_hash, lookup, source_id, without_empty};
+use crate::catalog::Prepared;
+use crate::formats::compact::write_compact;
+use crate::mapping::Outcome;
+use crate::pipeline::EmptyFields;
+
+/// What a run computes for each record before its turn.
+pub(super) struct Ahead<'r> {
+    pub prepared: &'r Prepared,
+    pub id_path: &'r str,
+    /// The incremental cursor's field, when the run reads past a cursor.
+    pub cursor_field: Option<&'r str>,
+    /// The saved cursor: records not past it are not mapped.
+    pub saved_cursor: Option<&'r str>,
+    /// Whether the destination takes mapped records as JSON text too.
+    pub json: bool,
+}
+
+/// A source record with everything decided that does not depend on the records before.
+pub(super) struct Ready {
+    /// The record as read (kept for a retry of a failed write and for previews).
+    pub raw: Value,
+    /// The cursor field's text (only when the run has a cursor field).
+    pub cursor: Option<String>,
+    /// The source id and its hash; `None`: the record has none.
+    pub id: Option<(String, u128)>,
+    /// `when` and the mapping; `None` when they need not run (no id, or not past the
+    /// saved cursor).
+    pub verdict: Option<Verdict>,
+}
+
+/// What `when` and the mapping made of a record.
+pub(super) enum Verdict {
+    /// `when` gave false.
+    NotWhen,
+    /// `when` failed: the message.
+    WhenFailed(String),
+    /// The mapping skipped the record: its reason.
+    Skipped(String),
+    /// The mapping failed: its problems, joined.
+    Invalid(String),
+    /// The mapped record (empty fields dropped when the pipeline says so), its
+    /// fingerprint, and its compact JSON text when the destination takes it.
+    Mapped {
+        mapped: Value,
+        print: [u8; 16],
+        json: Option<Vec<u8>>,
+    },
+}
+
+impl Ahead<'_> {
+    /// Computes what can be computed for `raw`. `cursor`: whether the saved cursor
+    /// applies (records of the source; not retries of failed writes).
+    pub fn ready(&self, raw: Value, cursor: bool) -> Ready {
+        let cursor_text = match self.cursor_field.filter(|_| cursor) {
+            Some(field) => lookup(&raw, field).and_then(cursor::cursor_text),
+            None => None,
+        };
+        let past = cursor_text
+            .as_deref()
+            .is_none_or(|value| cursor::is_past(value, self.saved_cursor));
+        let id = source_id(&raw, self.id_path).map(|id| {
+            let hash = id_hash(&id);
+            (id, hash)
+        });
+        let verdict = (past && id.is_some()).then(|| self.verdict(&raw));
+        Ready {
+            raw,
+            cursor: cursor_text,
+            id,
+            verdict,
+        }
+    }
+
+    fn verdict(&self, raw: &Value) -> Verdict {
+        let prepared = self.prepared;
+        if let Some(condition) = &prepared.condition {
+            match condition.evaluate(raw, &prepared.vars) {
+                Ok(true) => {}
+                Ok(false) => return Verdict::NotWhen,
+                Err(e) => return Verdict::WhenFailed(e.to_string()),
+            }
+        }
+        let mapped = match prepared.mapping.apply(raw, &prepared.vars) {
+            Outcome::Mapped(mapped) => mapped.into_value(),
+            Outcome::Skipped { reason } => return Verdict::Skipped(reason),
+            Outcome::Invalid { problems } => return Verdict::Invalid(problems.join("; ")),
+        };
+        let mapped = match prepared.pipeline.sync.empty_fields {
+            EmptyFields::Skip => without_empty(mapped),
+            EmptyFields::Overwrite => mapped,
+        };
+        let print = fingerprint(&mapped);
+        // Text that cannot be made here is left to the destination, which reports why.
+        let json = self.json.then(|| {
+            let mut json = Vec::with_capacity(JSON_CAPACITY);
+            write_compact(&mut json, &mapped).ok().map(|()| json)
+        });
+        Verdict::Mapped {
+            mapped,
+            print,
+            json: json.flatten(),
+        }
+    }
+}
+
+/// Room for a mapped record's JSON text (grown when a record needs more).
+const JSON_CAPACITY: usize = 128;
