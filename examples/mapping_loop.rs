@@ -20,10 +20,11 @@ use sluice::mapping::functions::Registry;
 use sluice::mapping::{Environment, NoImports, Outcome, compile, no_vars};
 
 fn main() -> Result<(), String> {
-    let total: usize = match std::env::args().nth(1) {
-        Some(arg) => arg.parse().map_err(|e| format!("bad count {arg:?}: {e}"))?,
-        None => 1_000_000,
+    let count = |n: usize, default: usize| match std::env::args().nth(n) {
+        Some(arg) => arg.parse().map_err(|e| format!("bad count {arg:?}: {e}")),
+        None => Ok(default),
     };
+    let total = count(1, 1_000_000)?;
     let text = include_str!("../benches/participants.map");
     let registry = Registry::builtin();
     let env = Environment {
@@ -34,11 +35,7 @@ fn main() -> Result<(), String> {
     let mapping = compile(&SourceFile::new("participants.map", text), &env)
         .mapping
         .ok_or("the benchmark mapping does not compile")?;
-    let distinct: usize = match std::env::args().nth(2) {
-        Some(arg) => arg.parse().map_err(|e| format!("bad count {arg:?}: {e}"))?,
-        None => 10_000,
-    };
-    let records = participant_records(distinct);
+    let records = participant_records(count(2, 10_000)?);
     let vars = no_vars();
     let started = Instant::now();
     let mut mapped = 0usize;

@@ -46,7 +46,8 @@ impl Mapping {
     }
 
     /// Applies the steps from `first` on, with the evaluator; the steps before it were
-    /// assignments that filled `out`.
+    /// assignments that filled `out`. Step `first` either has no fast form or its fast
+    /// form just gave up, so it is not tried again.
     fn apply_from<'a>(
         &'a self,
         first: usize,
@@ -68,7 +69,7 @@ impl Mapping {
             .locals
             .resize_with(self.local_count, || Err(String::new()));
         let mut problems = Vec::new();
-        for step in self.steps.get(first..).unwrap_or_default() {
+        for (at, step) in self.steps.iter().enumerate().skip(first) {
             match step {
                 Step::Assign {
                     slot,
@@ -80,6 +81,7 @@ impl Mapping {
                     // Steps run in order and each assignment fills the next slot.
                     debug_assert_eq!(*slot, frame.out.len());
                     if let Some(f) = fast
+                        && at != first
                         && fast::eval_into(f, &frame.fields, &mut frame.out)
                     {
                         continue;

@@ -312,33 +312,11 @@ fn value_then<'a, F: Fields<'a> + ?Sized, R>(
             }
             value
         }
-        Text::Concat(parts) => {
-            let mut out = CompactString::default();
-            for part in parts {
-                match operand(part, fields)? {
-                    Val::Null => {}
-                    Val::Str(s) => out.push_str(s),
-                    Val::Own(s) => out.push_str(&s),
-                    Val::Other(_) => return None,
-                }
-            }
-            Val::Own(out)
-        }
-        Text::Join(parts) => {
-            let mut out = CompactString::default();
-            let mut any_text = false;
-            for part in parts {
-                match operand(part, fields)? {
-                    Val::Null => continue,
-                    Val::Str(s) => out.push_str(s),
-                    Val::Own(s) => out.push_str(&s),
-                    // Numbers add, and anything else is the evaluator's to judge.
-                    Val::Other(_) => return None,
-                }
-                any_text = true;
-            }
-            if any_text { Val::Own(out) } else { Val::Null }
-        }
+        Text::Concat(parts) => Val::Own(join(parts, fields)?.0),
+        Text::Join(parts) => match join(parts, fields)? {
+            (text, true) => Val::Own(text),
+            (_, false) => Val::Null,
+        },
         Text::Coalesce(left, right) => match operand(left, fields)? {
             Val::Null => operand(right, fields)?,
             v => v,
@@ -354,6 +332,28 @@ fn value_then<'a, F: Fields<'a> + ?Sized, R>(
             }
         }
     }))
+}
+
+/// The parts' texts one after the other, null parts left out, and whether any part
+/// was text; `None` when a part is another kind of value (numbers add, and the rest is
+/// the evaluator's to judge).
+#[inline(always)]
+fn join<'a, F: Fields<'a> + ?Sized>(
+    parts: &'a [Text],
+    fields: &F,
+) -> Option<(CompactString, bool)> {
+    let mut out = CompactString::default();
+    let mut any_text = false;
+    for part in parts {
+        match operand(part, fields)? {
+            Val::Null => continue,
+            Val::Str(s) => out.push_str(s),
+            Val::Own(s) => out.push_str(&s),
+            Val::Other(_) => return None,
+        }
+        any_text = true;
+    }
+    Some((out, any_text))
 }
 
 #[inline(always)]
