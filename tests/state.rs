@@ -180,7 +180,7 @@ fn a_newer_schema_is_refused_with_a_clear_error() {
         err,
         StateError::NewerSchema {
             found: 99,
-            supported: 1,
+            supported: 2,
             ..
         }
     ));

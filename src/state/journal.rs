@@ -5,8 +5,8 @@
 //! touches thousands of B-tree leaves, and redb copies every leaf a transaction changes:
 //! 1M seen marks in 200 commits took ~19 s. So a commit appends its record changes as
 //! one journal entry (one insert), and the entries are later *folded* into the records
-//! table in a single transaction, id by id in key order, so each leaf is copied once
-//! (~1.5 s for 1M changes).
+//! table in a single transaction, id by id in key order, so each chunk of the table
+//! (`chunks.rs`) is merged with its changes and rewritten once.
 //!
 //! Records are only ever read after folding: `State::reader`, `unseen`, `record_count`
 //! and `finish_run` fold first, and a commit folds once its pipeline's journal holds
@@ -14,12 +14,16 @@
 //! is exactly what applying every commit directly would have given. Entries are durable
 //! like any commit: a crash loses nothing, the next fold applies them.
 
+use std::cmp::Ordering;
+use std::ops::Bound;
+
 use redb::{ReadableTable, WriteTransaction};
 
+use super::chunks::{self, Builder, Chunk, damaged_chunk};
 use super::error::Fail;
 use super::model::Commit;
 use super::tables::{
-    FIXED, JOURNAL, JOURNAL_OPS, SEEN, encode_record, records_table, records_table_name,
+    FIXED, JOURNAL, JOURNAL_OPS, chunks_table, chunks_table_name, encode_record, seen_of,
 };
 
 /// A commit folds its pipeline's journal once it holds this many changes, which bounds
@@ -129,55 +133,159 @@ pub(crate) fn fold(txn: &WriteTransaction, pipeline: &str) -> Result<(), Fail> {
             ))
         })?;
     }
-    // stable: each id's changes stay in commit order
+    // stable: each id's changes stay in commit order, and combine into one
     changes.sort_by(|a, b| a.0.cmp(b.0));
+    changes.dedup_by(|next, kept| {
+        let same = next.0 == kept.0;
+        if same {
+            kept.1 = kept.1.then(next.1);
+        }
+        same
+    });
 
-    let name = records_table_name(pipeline);
-    let mut records = txn.open_table(records_table(&name))?;
-    let mut buf = Vec::with_capacity(64);
+    let name = chunks_table_name(pipeline);
+    let mut table = txn.open_table(chunks_table(&name))?;
     let mut rest = changes.as_slice();
-    while let Some(&(id, first)) = rest.first() {
-        let same = rest.iter().take_while(|(other, _)| *other == id).count();
-        let change = rest[1..same]
-            .iter()
-            .fold(first, |change, &(_, next)| change.then(next));
-        rest = &rest[same..];
-        let damaged = || {
-            Fail::Damaged(format!(
-                "record `{id}` of pipeline `{pipeline}`: value too short"
-            ))
+    while let Some(&(first, _)) = rest.first() {
+        // The chunk that holds `first` (the last one keyed at or below it), and the key
+        // of the chunk after it, which bounds the changes that fall into this one.
+        let (key, old) = match table.range::<&str>(..=first)?.next_back() {
+            Some(entry) => {
+                let (key, value) = entry?;
+                (Some(key.value().to_string()), value.value().to_vec())
+            }
+            None => (None, Vec::new()),
         };
-        match change {
-            Change::Upsert(bytes) => {
-                records.insert(id, bytes)?;
+        let upper = match &key {
+            Some(key) => table
+                .range::<&str>((Bound::Excluded(key.as_str()), Bound::Unbounded))?
+                .next(),
+            None => table.iter()?.next(),
+        };
+        let upper = upper.transpose()?.map(|(key, _)| key.value().to_string());
+        let take = upper.as_deref().map_or(rest.len(), |upper| {
+            rest.partition_point(|(id, _)| *id < upper)
+        });
+        let (mine, later) = rest.split_at(take);
+        rest = later;
+
+        let damaged = |why| damaged_chunk(pipeline, key.as_deref().unwrap_or_default(), why);
+        let old = match key {
+            Some(_) => Some(Chunk::parse(&old).map_err(damaged)?),
+            None => None,
+        };
+        let mut merged = Vec::with_capacity(old.map_or(0, |c| c.len()) + mine.len());
+        if !merge(old, mine, &mut merged).map_err(|why| match why {
+            Broken::Chunk(why) => damaged(why),
+            Broken::Record(id) => Fail::Damaged(format!(
+                "record `{id}` of pipeline `{pipeline}`: value too short"
+            )),
+        })? {
+            continue;
+        }
+        let size: usize = merged
+            .iter()
+            .map(|(id, record, _)| 6 + id.len() + record.len())
+            .sum();
+        let mut builder = Builder::new(if size > chunks::MAX {
+            chunks::TARGET
+        } else {
+            usize::MAX
+        });
+        let mut pieces = Vec::new();
+        for &(id, record, seen) in &merged {
+            pieces.extend(builder.push(id, record, seen));
+        }
+        pieces.extend(builder.finish());
+        match pieces.split_first() {
+            None => {
+                if let Some(key) = &key {
+                    table.remove(key.as_str())?;
+                }
             }
-            Change::UpsertSeen(bytes, run) => {
-                buf.clear();
-                buf.extend_from_slice(bytes);
-                buf.get_mut(SEEN)
-                    .ok_or_else(damaged)?
-                    .copy_from_slice(&run.to_le_bytes());
-                records.insert(id, buf.as_slice())?;
-            }
-            Change::Delete => {
-                records.remove(id)?;
-            }
-            Change::Seen(run) => {
-                let Some(mut value) = records.get_mut(id)? else {
-                    continue;
-                };
-                buf.clear();
-                buf.extend_from_slice(value.value());
-                let seen = buf.get_mut(SEEN).ok_or_else(damaged)?;
-                let run = run.to_le_bytes();
-                if seen != run.as_slice() {
-                    seen.copy_from_slice(&run);
-                    value.insert(buf.as_slice())?;
+            Some(((first_id, bytes), more)) => {
+                // The first piece keeps the chunk's key, so keys never move.
+                let first_key = key.as_deref().unwrap_or(first_id);
+                table.insert(first_key, bytes.as_slice())?;
+                for (id, bytes) in more {
+                    table.insert(id.as_str(), bytes.as_slice())?;
                 }
             }
         }
     }
     Ok(())
+}
+
+/// Why a chunk could not be merged.
+enum Broken<'a> {
+    /// The chunk itself is damaged.
+    Chunk(&'static str),
+    /// A record in it is too short to carry a `last_seen_run`.
+    Record(&'a str),
+}
+
+/// Merges a chunk's entries (none for a range no chunk holds yet) with the combined
+/// changes to ids in its range, both in id order, into `out`: (id, record bytes, a
+/// `last_seen_run` to write over the record's). Whether anything changed.
+fn merge<'a>(
+    old: Option<Chunk<'a>>,
+    changes: &[(&'a str, Change<'a>)],
+    out: &mut Vec<(&'a str, &'a [u8], Option<u64>)>,
+) -> Result<bool, Broken<'a>> {
+    let mut olds = old.into_iter().flat_map(Chunk::entries).peekable();
+    let mut changes = changes.iter().copied().peekable();
+    let mut changed = false;
+    loop {
+        let old_id = match olds.peek() {
+            Some(Ok((id, _))) => Some(*id),
+            Some(Err(why)) => return Err(Broken::Chunk(why)),
+            None => None,
+        };
+        let order = match (old_id, changes.peek()) {
+            (None, None) => return Ok(changed),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(old), Some((id, _))) => old.cmp(id),
+        };
+        // The stored record of the id in turn, when the chunk has it.
+        let stored = match order {
+            Ordering::Greater => None,
+            _ => olds.next().and_then(Result::ok),
+        };
+        let (id, change) = match (order, stored, changes.peek()) {
+            (Ordering::Less, Some((id, record)), _) => {
+                out.push((id, record, None));
+                continue;
+            }
+            (_, _, Some(&next)) => {
+                changes.next();
+                next
+            }
+            (_, _, None) => return Ok(changed),
+        };
+        match change {
+            Change::Upsert(bytes) => {
+                out.push((id, bytes, None));
+                changed = true;
+            }
+            Change::UpsertSeen(bytes, run) => {
+                out.push((id, bytes, Some(run)));
+                changed = true;
+            }
+            // An id the store does not know is passed over.
+            Change::Seen(run) => {
+                if let Some((_, record)) = stored {
+                    if seen_of(record).ok_or(Broken::Record(id))? == run {
+                        out.push((id, record, None));
+                    } else {
+                        out.push((id, record, Some(run)));
+                        changed = true;
+                    }
+                }
+            }
+            Change::Delete => changed |= stored.is_some(),
+        }
+    }
 }
 
 /// A commit's record changes as one journal entry: the records (id, encoded record),

@@ -10,9 +10,11 @@
 //! journal (`journal.rs`). Runs and reports: `runs.rs`. Cached
 //! authentication tokens: `tokens.rs`. The webhook inbox: `inbox.rs`.
 
+mod chunks;
 mod error;
 mod inbox;
 mod journal;
+mod migrate;
 mod model;
 mod reader;
 mod records;
@@ -156,7 +158,11 @@ impl State {
                 found,
                 supported: SCHEMA_VERSION,
             }),
-            // Older layouts would be migrated here; version 1 is the first.
+            Some(1) => self.write(|txn| {
+                migrate::records_into_chunks(txn)?;
+                txn.open_table(META)?.insert(SCHEMA_KEY, SCHEMA_VERSION)?;
+                Ok(())
+            }),
             Some(_) | None => self.write(|txn| {
                 txn.open_table(META)?.insert(SCHEMA_KEY, SCHEMA_VERSION)?;
                 txn.open_table(PIPELINES)?;

@@ -6,11 +6,13 @@ use std::sync::RwLock;
 
 use redb::{ReadOnlyTable, ReadTransaction, TableError};
 
+use super::chunks::{Chunk, damaged_chunk};
 use super::error::{Fail, StateError};
 use super::model::RecordState;
-use super::tables::{decode_record, records_table, records_table_name};
+use super::tables::{chunks_table, chunks_table_name, decode_record};
 
-/// A pipeline's records table as the snapshot sees it (`None`: the pipeline has none).
+/// A pipeline's records table (chunks) as the snapshot sees it (`None`: the pipeline has
+/// none).
 type Records = Option<ReadOnlyTable<&'static str, &'static [u8]>>;
 
 /// A snapshot of every pipeline's records, as they were when `State::reader` was called.
@@ -58,7 +60,7 @@ impl StateReader {
         }
         let records = match self
             .txn
-            .open_table(records_table(&records_table_name(pipeline)))
+            .open_table(chunks_table(&chunks_table_name(pipeline)))
         {
             Ok(records) => Some(records),
             Err(TableError::TableDoesNotExist(_)) => None,
@@ -78,8 +80,15 @@ fn find(records: &Records, pipeline: &str, source_id: &str) -> Result<Option<Rec
     let Some(records) = records else {
         return Ok(None);
     };
-    match records.get(source_id)? {
-        Some(value) => Ok(Some(decode_record(pipeline, source_id, value.value())?)),
+    // The last chunk keyed at or below the id holds it, if any does.
+    let Some(entry) = records.range::<&str>(..=source_id)?.next_back() else {
+        return Ok(None);
+    };
+    let (key, value) = entry?;
+    let damaged = |why| damaged_chunk(pipeline, key.value(), why);
+    let chunk = Chunk::parse(value.value()).map_err(damaged)?;
+    match chunk.find(source_id).map_err(damaged)? {
+        Some(bytes) => Ok(Some(decode_record(pipeline, source_id, bytes)?)),
         None => Ok(None),
     }
 }

@@ -4,11 +4,12 @@
 
 use redb::{Durability, ReadableTable, ReadableTableMetadata, TableError};
 
+use super::chunks::{Chunk, damaged_chunk};
 use super::error::{Fail, StateError};
 use super::journal;
 use super::model::{Commit, FailedRecord, RecordState};
 use super::tables::{
-    FAILED, JOURNAL_OPS, decode_record, from_json, records_table, records_table_name, seen_of,
+    FAILED, JOURNAL_OPS, chunks_table, chunks_table_name, decode_record, from_json, seen_of,
     to_json,
 };
 use super::{State, update_pipeline};
@@ -68,28 +69,19 @@ impl State {
         run_seq: u64,
     ) -> Result<Vec<(String, RecordState)>, StateError> {
         self.settle(Some(pipeline))?;
-        let name = records_table_name(pipeline);
-        self.read(|txn| {
-            let records = match txn.open_table(records_table(&name)) {
-                Ok(records) => records,
-                Err(TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-                Err(e) => return Err(e.into()),
-            };
-            let mut out = Vec::new();
-            for entry in records.iter()? {
-                let (key, value) = entry?;
-                let (id, bytes) = (key.value(), value.value());
-                let seen = seen_of(bytes).ok_or_else(|| {
-                    Fail::Damaged(format!(
-                        "record `{id}` of pipeline `{pipeline}`: value too short"
-                    ))
-                })?;
-                if seen < run_seq {
-                    out.push((id.to_string(), decode_record(pipeline, id, bytes)?));
-                }
+        let mut out = Vec::new();
+        self.each_record(pipeline, |id, bytes| {
+            let seen = seen_of(bytes).ok_or_else(|| {
+                Fail::Damaged(format!(
+                    "record `{id}` of pipeline `{pipeline}`: value too short"
+                ))
+            })?;
+            if seen < run_seq {
+                out.push((id.to_string(), decode_record(pipeline, id, bytes)?));
             }
-            Ok(out)
-        })
+            Ok(())
+        })?;
+        Ok(out)
     }
 
     /// A pipeline's records whose source ids `seen` does not accept, in source id
@@ -101,33 +93,60 @@ impl State {
         seen: impl Fn(&str) -> bool,
     ) -> Result<Vec<(String, RecordState)>, StateError> {
         self.settle(Some(pipeline))?;
-        let name = records_table_name(pipeline);
-        self.read(|txn| {
-            let records = match txn.open_table(records_table(&name)) {
-                Ok(records) => records,
-                Err(TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-                Err(e) => return Err(e.into()),
-            };
-            let mut out = Vec::new();
-            for entry in records.iter()? {
-                let (key, value) = entry?;
-                let id = key.value();
-                if !seen(id) {
-                    out.push((id.to_string(), decode_record(pipeline, id, value.value())?));
-                }
+        let mut out = Vec::new();
+        self.each_record(pipeline, |id, bytes| {
+            if !seen(id) {
+                out.push((id.to_string(), decode_record(pipeline, id, bytes)?));
             }
-            Ok(out)
-        })
+            Ok(())
+        })?;
+        Ok(out)
     }
 
     /// How many records the store knows for a pipeline.
     pub fn record_count(&self, pipeline: &str) -> Result<u64, StateError> {
         self.settle(Some(pipeline))?;
-        let name = records_table_name(pipeline);
-        self.read(|txn| match txn.open_table(records_table(&name)) {
-            Ok(records) => Ok(records.len()?),
-            Err(TableError::TableDoesNotExist(_)) => Ok(0),
-            Err(e) => Err(e.into()),
+        let name = chunks_table_name(pipeline);
+        self.read(|txn| {
+            let chunks = match txn.open_table(chunks_table(&name)) {
+                Ok(chunks) => chunks,
+                Err(TableError::TableDoesNotExist(_)) => return Ok(0),
+                Err(e) => return Err(e.into()),
+            };
+            let mut count = 0;
+            for entry in chunks.iter()? {
+                let (key, value) = entry?;
+                let chunk = Chunk::parse(value.value())
+                    .map_err(|why| damaged_chunk(pipeline, key.value(), why))?;
+                count += chunk.len() as u64;
+            }
+            Ok(count)
+        })
+    }
+
+    /// Calls `each` with every record of a pipeline (source id, compact record bytes),
+    /// in source id order, from one read transaction.
+    fn each_record(
+        &self,
+        pipeline: &str,
+        mut each: impl FnMut(&str, &[u8]) -> Result<(), Fail>,
+    ) -> Result<(), StateError> {
+        let name = chunks_table_name(pipeline);
+        self.read(|txn| {
+            let chunks = match txn.open_table(chunks_table(&name)) {
+                Ok(chunks) => chunks,
+                Err(TableError::TableDoesNotExist(_)) => return Ok(()),
+                Err(e) => return Err(e.into()),
+            };
+            for entry in chunks.iter()? {
+                let (key, value) = entry?;
+                let damaged = |why| damaged_chunk(pipeline, key.value(), why);
+                for record in Chunk::parse(value.value()).map_err(damaged)?.entries() {
+                    let (id, bytes) = record.map_err(damaged)?;
+                    each(id, bytes)?;
+                }
+            }
+            Ok(())
         })
     }
 

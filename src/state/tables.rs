@@ -2,11 +2,12 @@
 //! encoded.
 //!
 //! Per-record values are many (a million for a large pipeline) and read and written on
-//! every run, so each pipeline has a table of its own keyed by the bare source id (no
-//! pipeline prefix to store and compare a million times), and values use a compact
-//! fixed layout of 25 bytes plus the destination id (serde_json would take ~80 bytes and
-//! a parse per lookup); the fixed layout also lets a "seen" mark rewrite eight bytes of
-//! a value in place. Commits reach these tables through the journal (`journal.rs`).
+//! every run, so each pipeline has a table of its own holding them in chunks sorted by
+//! the bare source id (no pipeline prefix to store and compare a million times; a few
+//! dozen records a value, see `chunks.rs`), and each record uses a compact fixed layout
+//! of 25 bytes plus the destination id (serde_json would take ~80 bytes and a parse per
+//! lookup); the fixed layout also lets a "seen" mark rewrite eight bytes of a record.
+//! Commits reach these tables through the journal (`journal.rs`).
 //! Everything else (pipeline state, reports, failed records) is rare and is stored as
 //! serde_json, readable and easy to extend with `#[serde(default)]` fields.
 
@@ -18,8 +19,9 @@ use super::error::Fail;
 use super::model::RecordState;
 
 /// The layout version this build writes. A file with a newer one is refused; an older
-/// one would be migrated on open (there is none yet).
-pub(crate) const SCHEMA_VERSION: u64 = 1;
+/// one is migrated on open. Version 2 keeps record states in chunks (`chunks.rs`);
+/// version 1 kept one entry per record in `records/{pipeline}` tables.
+pub(crate) const SCHEMA_VERSION: u64 = 2;
 
 /// `meta`: `"schema_version"` → the layout version.
 pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
@@ -40,16 +42,20 @@ pub(crate) const JOURNAL: TableDefinition<(&str, u64), &[u8]> = TableDefinition:
 /// pipeline → how many record changes its journal holds.
 pub(crate) const JOURNAL_OPS: TableDefinition<&str, u64> = TableDefinition::new("journal_ops");
 /// The prefix of the per-pipeline records tables' names.
-pub(crate) const RECORDS_PREFIX: &str = "records/";
+pub(crate) const CHUNKS_PREFIX: &str = "record_chunks/";
+/// The prefix of the records tables of schema version 1: source id → one
+/// [`RecordState`] in the compact layout of [`encode_record`].
+pub(crate) const V1_RECORDS_PREFIX: &str = "records/";
 
-/// The name of a pipeline's records table: source id → [`RecordState`] in the compact
-/// layout of [`encode_record`].
-pub(crate) fn records_table_name(pipeline: &str) -> String {
-    format!("{RECORDS_PREFIX}{pipeline}")
+/// The name of a pipeline's records table: a chunk's lower bound → a chunk of
+/// [`RecordState`]s in the compact layout of [`encode_record`] (see `chunks.rs`).
+pub(crate) fn chunks_table_name(pipeline: &str) -> String {
+    format!("{CHUNKS_PREFIX}{pipeline}")
 }
 
-/// A pipeline's records table, named by `name` from [`records_table_name`].
-pub(crate) fn records_table(name: &str) -> TableDefinition<'_, &'static str, &'static [u8]> {
+/// A pipeline's records table, named by `name` from [`chunks_table_name`] (or a table
+/// of schema version 1, which has the same key and value types).
+pub(crate) fn chunks_table(name: &str) -> TableDefinition<'_, &'static str, &'static [u8]> {
     TableDefinition::new(name)
 }
 /// (pipeline, source id) → [`super::FailedRecord`] as JSON.

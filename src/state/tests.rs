@@ -3,7 +3,11 @@
 
 use redb::{Database, ReadableDatabase};
 
-use super::tables::{META, SCHEMA_KEY, SCHEMA_VERSION, records_table, records_table_name};
+use super::chunks::Builder;
+use super::tables::{
+    META, SCHEMA_KEY, SCHEMA_VERSION, V1_RECORDS_PREFIX, chunks_table, chunks_table_name,
+    encode_record,
+};
 use super::*;
 
 fn record(fp: u8, seen: u64) -> RecordState {
@@ -113,11 +117,15 @@ fn a_damaged_record_is_reported_with_the_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("s.redb");
     let state = State::open(&path).expect("opens");
+    // a well-formed chunk holding a record too short to be one
+    let mut builder = Builder::default();
+    assert!(builder.push("bad", &[1u8, 2, 3], None).is_none());
+    let (_, chunk) = builder.finish().expect("a chunk");
     state
         .write(|txn| {
-            let name = records_table_name("p");
-            txn.open_table(records_table(&name))?
-                .insert("bad", [1u8, 2, 3].as_slice())?;
+            let name = chunks_table_name("p");
+            txn.open_table(chunks_table(&name))?
+                .insert("", chunk.as_slice())?;
             Ok(())
         })
         .expect("writes");
@@ -145,6 +153,164 @@ fn a_damaged_record_is_reported_with_the_file() {
         state.unseen("p", 5),
         Err(StateError::Damaged { .. })
     ));
+}
+
+#[test]
+fn a_damaged_chunk_is_reported_with_the_pipeline_not_a_panic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("s.redb");
+    let state = State::open(&path).expect("opens");
+    state
+        .write(|txn| {
+            let name = chunks_table_name("p");
+            txn.open_table(chunks_table(&name))?
+                .insert("m", [9u8, 0, 0, 0, 1].as_slice())?;
+            Ok(())
+        })
+        .expect("writes");
+    let err = state
+        .reader()
+        .expect("reader")
+        .record("p", "x")
+        .expect_err("damaged");
+    let message = err.to_string();
+    assert!(
+        message.contains("records of pipeline `p` from `m`"),
+        "{message}"
+    );
+    assert!(matches!(err, StateError::Damaged { .. }));
+    // below every chunk: no chunk to read
+    assert_eq!(
+        state
+            .reader()
+            .expect("reader")
+            .record("p", "a")
+            .expect("reads"),
+        None
+    );
+    assert!(matches!(
+        state.record_count("p"),
+        Err(StateError::Damaged { .. })
+    ));
+    assert!(matches!(
+        state.unseen("p", 1),
+        Err(StateError::Damaged { .. })
+    ));
+}
+
+/// A file of schema version 1 (one entry per record in `records/{pipeline}`) is
+/// migrated on open: every record is kept, in the same order, and the old tables go.
+#[test]
+fn a_version_1_file_is_migrated_to_chunks_on_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("s.redb");
+    let ids: Vec<String> = (0..500).map(|i| format!("id-{i:04}")).collect();
+    {
+        let state = State::open(&path).expect("opens");
+        state
+            .write(|txn| {
+                txn.open_table(META)?.insert(SCHEMA_KEY, 1)?;
+                for pipeline in ["p", "q"] {
+                    let name = format!("{V1_RECORDS_PREFIX}{pipeline}");
+                    let mut table = txn.open_table(chunks_table(&name))?;
+                    let mut bytes = Vec::new();
+                    for (i, id) in ids.iter().enumerate() {
+                        encode_record(&record(i as u8, i as u64), &mut bytes);
+                        table.insert(id.as_str(), bytes.as_slice())?;
+                    }
+                }
+                Ok(())
+            })
+            .expect("writes a version 1 layout");
+    }
+    let state = State::open(&path).expect("migrates");
+    let version = state
+        .read(|txn| Ok(txn.open_table(META)?.get(SCHEMA_KEY)?.map(|v| v.value())))
+        .expect("reads");
+    assert_eq!(version, Some(SCHEMA_VERSION));
+    let reader = state.reader().expect("reader");
+    for (i, id) in ids.iter().enumerate() {
+        for pipeline in ["p", "q"] {
+            assert_eq!(
+                reader.record(pipeline, id).expect("reads"),
+                Some(record(i as u8, i as u64)),
+                "{pipeline} {id}"
+            );
+        }
+    }
+    assert_eq!(state.record_count("q").expect("counts"), 500);
+    let unseen: Vec<String> = state
+        .unseen("p", 1_000)
+        .expect("lists")
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(unseen, ids);
+    let tables = state
+        .read(|txn| {
+            Ok(txn
+                .list_tables()?
+                .map(|t| redb::TableHandle::name(&t).to_string())
+                .collect::<Vec<_>>())
+        })
+        .expect("lists");
+    assert!(
+        !tables.iter().any(|t| t.starts_with(V1_RECORDS_PREFIX)),
+        "{tables:?}"
+    );
+}
+
+/// Records reach chunks and come back whatever the order and mix of commits: many
+/// chunks, inserts below the first chunk's key, deletes emptying chunks, seen marks.
+#[test]
+fn chunks_follow_every_kind_of_change_like_a_plain_map() {
+    use std::collections::BTreeMap;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = State::open(&dir.path().join("s.redb")).expect("opens");
+    let mut model: BTreeMap<String, RecordState> = BTreeMap::new();
+    let id = |n: usize| format!("{:x}-{}", (n * 7_919) % 4_001, "x".repeat(n % 30));
+    for round in 0..6u64 {
+        let mut batch = Commit {
+            seen_run: 100 + round,
+            ..Commit::default()
+        };
+        for n in 0..4_000 {
+            let key = id(n);
+            match (n as u64 + round) % 5 {
+                0 | 1 if (round as usize + n).is_multiple_of(3) => {
+                    let value = record((n % 250) as u8, round);
+                    model.insert(key.clone(), value.clone());
+                    batch.records.push((key, value));
+                }
+                2 if round % 2 == 1 => {
+                    if let Some(known) = model.get_mut(&key) {
+                        known.last_seen_run = batch.seen_run;
+                    }
+                    batch.seen.push(key);
+                }
+                3 if round >= 2 && n.is_multiple_of(4) => {
+                    model.remove(&key);
+                    batch.deleted.push(key);
+                }
+                _ => {}
+            }
+        }
+        state.commit("p", &batch).expect("commits");
+        let reader = state.reader().expect("reader");
+        for n in 0..4_000 {
+            let key = id(n);
+            assert_eq!(
+                reader.record("p", &key).expect("reads"),
+                model.get(&key).cloned(),
+                "round {round}, {key}"
+            );
+        }
+        let all: Vec<(String, RecordState)> = state.unseen("p", u64::MAX).expect("lists");
+        let expected: Vec<(String, RecordState)> =
+            model.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        assert_eq!(all, expected, "round {round}");
+        assert_eq!(state.record_count("p").expect("counts"), model.len() as u64);
+    }
 }
 
 #[test]
