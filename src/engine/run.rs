@@ -1,6 +1,6 @@
 //! One run of one pipeline, top to bottom.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 use std::rc::Rc;
 
@@ -12,7 +12,7 @@ use super::ahead::{Ahead, Ready, Verdict};
 use super::connect;
 use super::cursor;
 use super::destination::{Change, Destination, Write, WriteFailure, WriteResult};
-use super::identity::{fingerprint, id_hash};
+use super::identity::{IdHashMap, IdHashSet, fingerprint, id_hash};
 use super::links::StateLinks;
 use super::preview::{Preview, Rejected, Sample};
 use super::source::{Item, Unit};
@@ -215,10 +215,10 @@ fn run_on(
         saved_cursor: saved_cursor.as_deref(),
         new_cursor: None,
         seq,
-        seen: HashSet::new(),
+        seen: IdHashSet::default(),
         counts: Counts::default(),
         retrying: HashMap::new(),
-        retried: HashMap::new(),
+        retried: IdHashMap::default(),
         retries_succeeded: 0,
         problems: Vec::new(),
         preview: Preview::default(),
@@ -387,14 +387,14 @@ struct Walk<'r> {
     new_cursor: Option<String>,
     seq: u64,
     /// Hashes of the source ids seen in this run.
-    seen: HashSet<u128>,
+    seen: IdHashSet,
     counts: Counts,
     /// Failed records of earlier runs being retried: attempts so far and the first
     /// failure, by source id.
     retrying: HashMap<String, (u32, DateTime<Utc>)>,
     /// Fingerprints of the raw records retried in this run, by id hash: the same
     /// record read again from the source is not processed twice.
-    retried: HashMap<u128, [u8; 16]>,
+    retried: IdHashMap<[u8; 16]>,
     retries_succeeded: u64,
     problems: Vec<Problem>,
     preview: Preview,

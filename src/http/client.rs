@@ -60,7 +60,13 @@ impl Response {
         if self.body.iter().all(u8::is_ascii_whitespace) {
             return Ok(serde_json::Value::Null);
         }
-        serde_json::from_slice(&self.body).map_err(|e| HttpError::Response {
+        // UTF-8 checked once for the whole body, not string by string as the parser
+        // would (a body that is not UTF-8 goes to the parser, which says where).
+        let parsed = match std::str::from_utf8(&self.body) {
+            Ok(text) => serde_json::from_str(text),
+            Err(_) => serde_json::from_slice(&self.body),
+        };
+        parsed.map_err(|e| HttpError::Response {
             request: self.request.clone(),
             message: format!(
                 "the answer is not JSON ({e}): {}",
@@ -416,4 +422,46 @@ fn error_chain(error: &reqwest::Error) -> String {
         });
     }
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(body: &[u8]) -> Response {
+        Response {
+            status: 200,
+            headers: HeaderMap::new(),
+            body: body.to_vec(),
+            request: "GET http://127.0.0.1/records".to_string(),
+            hidden: vec!["s3cret".to_string()],
+        }
+    }
+
+    #[test]
+    fn answers_parse_as_json_and_bad_ones_say_why_without_secrets() {
+        let parsed = answer(br#"{"data":[{"name":"\u00e9t\u00e9 \"x\""}]}"#)
+            .json()
+            .expect("parses");
+        assert_eq!(parsed["data"][0]["name"], "été \"x\"");
+        assert_eq!(
+            answer("{\"name\":\"Zoë\"}".as_bytes())
+                .json()
+                .expect("utf-8")["name"],
+            "Zoë"
+        );
+        assert_eq!(
+            answer(b" \n").json().expect("empty"),
+            serde_json::Value::Null
+        );
+        for bad in [
+            &b"{\"name\":\"\xff\"}"[..],
+            b"<html>s3cret</html>",
+            b"{\"a\":1",
+        ] {
+            let message = answer(bad).json().expect_err("not JSON").to_string();
+            assert!(message.contains("the answer is not JSON"), "{message}");
+            assert!(!message.contains("s3cret"), "{message}");
+        }
+    }
 }
