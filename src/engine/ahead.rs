@@ -10,10 +10,12 @@
 //! thread — records crossing three threads' caches — and on the 1M-record file sync
 //! 20 % more CPU; see benches/README.md.)
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::cursor;
-use super::identity::{fingerprint, id_hash, lookup, source_id, without_empty};
+use super::identity::{
+    fingerprint, fingerprint_canonical, id_hash, lookup, source_id, without_empty,
+};
 use crate::catalog::Prepared;
 use crate::formats::compact::write_compact;
 use crate::mapping::Outcome;
@@ -55,7 +57,8 @@ pub(super) enum Verdict {
     /// The mapping failed: its problems, joined.
     Invalid(String),
     /// The mapped record (empty fields dropped when the pipeline says so), its
-    /// fingerprint, and its compact JSON text when the destination takes it.
+    /// fingerprint, and its compact JSON text when the destination takes it. With the
+    /// text, the record is not built: `mapped` is an empty object (see `Write::json`).
     Mapped {
         mapped: Value,
         print: [u8; 16],
@@ -96,14 +99,30 @@ impl Ahead<'_> {
                 Err(e) => return Verdict::WhenFailed(e.to_string()),
             }
         }
-        let mapped = match prepared.mapping.apply(raw, &prepared.vars) {
-            Outcome::Mapped(mapped) => mapped.into_value(),
+        let record = match prepared.mapping.apply(raw, &prepared.vars) {
+            Outcome::Mapped(record) => record,
             Outcome::Skipped { reason } => return Verdict::Skipped(reason),
             Outcome::Invalid { problems } => return Verdict::Invalid(problems.join("; ")),
         };
-        let mapped = match prepared.pipeline.sync.empty_fields {
-            EmptyFields::Skip => without_empty(mapped),
-            EmptyFields::Overwrite => mapped,
+        let skip_empty = prepared.pipeline.sync.empty_fields == EmptyFields::Skip;
+        if self.json {
+            // The destination writes the text: the text and the fingerprint are read
+            // from the mapped record in place, and no value is built (nor freed).
+            let view = record.canonical(skip_empty);
+            let mut json = Vec::with_capacity(JSON_CAPACITY);
+            if write_compact(&mut json, &view).is_ok() {
+                return Verdict::Mapped {
+                    mapped: Value::Object(Map::new()),
+                    print: fingerprint_canonical(view),
+                    json: Some(json),
+                };
+            }
+        }
+        let mapped = record.into_value();
+        let mapped = if skip_empty {
+            without_empty(mapped)
+        } else {
+            mapped
         };
         let print = fingerprint(&mapped);
         // Text that cannot be made here is left to the destination, which reports why.

@@ -41,7 +41,8 @@ pub struct Write<'a> {
     pub source_id: &'a str,
     pub change: Change<'a>,
     /// The record's compact JSON text, when the engine made it for a destination that
-    /// [takes it](Destination::takes_json); the record itself is given all the same.
+    /// [takes it](Destination::takes_json). The text is then the record: the change's
+    /// record is not built and is an empty object.
     pub json: Option<&'a [u8]>,
 }
 

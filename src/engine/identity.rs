@@ -4,6 +4,8 @@
 use serde_json::Value;
 use xxhash_rust::xxh3::xxh3_128;
 
+use crate::mapping::record::{Canonical, Field, vanishes};
+
 /// The value at a dotted path (`order.header.number`; a number selects a list element)
 /// as id text: strings as they are, numbers and booleans written out. `None` when the
 /// path leads nowhere or to null, an empty string, a list or an object.
@@ -76,14 +78,63 @@ impl std::hash::Hasher for IdHasher {
 /// change to a key, a value or a type gives another. Computed without building the
 /// record's JSON text.
 pub fn fingerprint(record: &Value) -> [u8; 16] {
+    hash_encoded(|bytes| encode(bytes, record))
+}
+
+/// The fingerprint of a mapped record seen through [`MappedRecord::canonical`]: the same
+/// as [`fingerprint`] of the value it stands for (`into_value`, then [`without_empty`]
+/// when it skips empty values), without building that value.
+///
+/// [`MappedRecord::canonical`]: crate::mapping::MappedRecord::canonical
+pub fn fingerprint_canonical(record: Canonical<'_>) -> [u8; 16] {
+    hash_encoded(|bytes| encode_canonical(bytes, record))
+}
+
+fn hash_encoded(write: impl FnOnce(&mut Vec<u8>)) -> [u8; 16] {
     thread_local! {
         static BYTES: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
     BYTES.with_borrow_mut(|bytes| {
         bytes.clear();
-        encode(bytes, record);
+        write(bytes);
         xxh3_128(bytes).to_le_bytes()
     })
+}
+
+/// [`encode`] of the object a [`Canonical`] record stands for. Its entry count is
+/// written once the entries are (empty ones may be left out).
+fn encode_canonical(out: &mut Vec<u8>, record: Canonical<'_>) {
+    out.push(b'o');
+    let count_at = out.len();
+    out.extend_from_slice(&0u64.to_le_bytes());
+    let mut count = 0u64;
+    for (key, field) in record.fields() {
+        count += 1;
+        encode_text(out, b'k', key);
+        match field {
+            Field::Text(text) => encode_text(out, b's', text),
+            Field::Value(value) if record.skip_empty() => encode_pruned(out, value),
+            Field::Value(value) => encode(out, value),
+            Field::Object(object) => encode_canonical(out, object),
+        }
+    }
+    out[count_at..count_at + 8].copy_from_slice(&count.to_le_bytes());
+}
+
+/// [`encode`] of `value` with its objects' empty values left out (as `without_empty`).
+fn encode_pruned(out: &mut Vec<u8>, value: &Value) {
+    let Value::Object(map) = value else {
+        return encode(out, value);
+    };
+    out.push(b'o');
+    let kept = map.values().filter(|item| !vanishes(item)).count();
+    out.extend_from_slice(&(kept as u64).to_le_bytes());
+    for (key, item) in map {
+        if !vanishes(item) {
+            encode_text(out, b'k', key);
+            encode_pruned(out, item);
+        }
+    }
 }
 
 /// Writes each value's kind, length and bytes: an encoding in which different values
@@ -157,8 +208,15 @@ fn is_empty(value: &Value) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::sync::Arc;
+
+    use proptest::prelude::*;
     use serde_json::json;
+
+    use super::*;
+    use crate::formats::compact::write_compact;
+    use crate::mapping::MappedRecord;
+    use crate::mapping::record::{Shape, Slot};
 
     #[test]
     fn ids_come_from_paths() {
@@ -224,6 +282,69 @@ mod tests {
         map.insert(id_hash("a"), 1);
         assert_eq!(map.get(&id_hash("a")), Some(&1));
         assert_eq!(map.get(&id_hash("b")), None);
+    }
+
+    fn arb_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            (-1e6f64..1e6).prop_map(|n| json!(n)),
+            "[a-zé\"\\\n]{0,4}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-c]{0,2}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn arb_record() -> impl Strategy<Value = MappedRecord> {
+        let path = proptest::collection::vec(prop_oneof!["a", "b", "aa", "é", "B", ""], 1..4);
+        let slot = prop_oneof![
+            "[a-z]{0,3}".prop_map(|t| Slot::Text(t.into())),
+            arb_json().prop_map(Slot::Value),
+        ];
+        proptest::collection::vec((path, slot), 0..8).prop_map(|fields| {
+            let mut shape = Shape::default();
+            let mut paths: Vec<Vec<String>> = Vec::new();
+            let mut values = Vec::new();
+            for (path, slot) in fields {
+                // the compiler refuses a path that overlaps another
+                let overlaps = paths
+                    .iter()
+                    .any(|p| p.starts_with(&path) || path.starts_with(p));
+                if !overlaps {
+                    shape.add(&path, values.len());
+                    paths.push(path);
+                    values.push(slot);
+                }
+            }
+            MappedRecord::new(Arc::new(shape), values)
+        })
+    }
+
+    proptest! {
+        /// The fingerprint and JSON text read from a mapped record in place equal those
+        /// of the value it stands for, with and without empty values.
+        #[test]
+        fn canonical_records_give_the_values_fingerprint_and_text(record in arb_record()) {
+            let value = record.to_value();
+            for skip in [false, true] {
+                let expected = if skip { without_empty(value.clone()) } else { value.clone() };
+                let view = record.canonical(skip);
+                prop_assert_eq!(fingerprint_canonical(view), fingerprint(&expected));
+                let (mut from_view, mut from_value) = (Vec::new(), Vec::new());
+                write_compact(&mut from_view, &view).expect("writes");
+                write_compact(&mut from_value, &expected).expect("writes");
+                prop_assert_eq!(
+                    String::from_utf8(from_view).expect("utf-8"),
+                    String::from_utf8(from_value).expect("utf-8")
+                );
+            }
+        }
     }
 
     #[test]

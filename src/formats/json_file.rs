@@ -11,7 +11,7 @@ use super::atomic::AtomicFile;
 use super::error::FileError;
 use super::json::{Flow, read_lines, stream_array};
 use super::read::{EachRecord, ReadError, type_name};
-use super::write::{RecordWriter, object};
+use super::write::{RecordWriter, object, object_text};
 
 const BUFFER: usize = 256 * 1024;
 
@@ -203,8 +203,8 @@ impl RecordWriter for JsonWriter {
         true
     }
 
-    fn write_json(&mut self, record: &Value, json: &[u8]) -> Result<(), FileError> {
-        object(&self.path, record)?;
+    fn write_json(&mut self, _record: &Value, json: &[u8]) -> Result<(), FileError> {
+        object_text(&self.path, json)?;
         let separator: &[u8] = if self.written == 0 { b"[\n" } else { b",\n" };
         self.out
             .write_all(separator)
@@ -250,8 +250,8 @@ impl RecordWriter for NdjsonWriter {
         true
     }
 
-    fn write_json(&mut self, record: &Value, json: &[u8]) -> Result<(), FileError> {
-        object(&self.path, record)?;
+    fn write_json(&mut self, _record: &Value, json: &[u8]) -> Result<(), FileError> {
+        object_text(&self.path, json)?;
         self.out
             .write_all(json)
             .and_then(|()| self.out.write_all(b"\n"))

@@ -52,9 +52,10 @@ pub trait RecordWriter: Send {
     fn takes_json(&self) -> bool {
         false
     }
-    /// Writes one record given also as its compact JSON text, exactly what
-    /// [`crate::formats::compact::write_compact`] makes of `record`. Writers that do
-    /// not write JSON text write `record`.
+    /// Writes one record given as its compact JSON text (what
+    /// [`crate::formats::compact::write_compact`] makes of it). Writers that
+    /// [take JSON](Self::takes_json) write the text and need not look at `record`,
+    /// which may then be an empty object; the others write `record`.
     fn write_json(&mut self, record: &Value, _json: &[u8]) -> Result<(), FileError> {
         self.write(record)
     }
@@ -168,6 +169,23 @@ pub(crate) fn object<'r>(
             format!("a record must be an object, not {}", type_name(record)),
         )
     })
+}
+
+/// Checks that a record's compact JSON text is an object, like [`object`] for values.
+pub(crate) fn object_text(path: &Path, json: &[u8]) -> Result<(), FileError> {
+    let kind = match json.first() {
+        Some(b'{') => return Ok(()),
+        Some(b'[') => "a list",
+        Some(b'"') => "a string",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') => "null",
+        Some(b'-' | b'0'..=b'9') => "a number",
+        _ => "JSON text",
+    };
+    Err(FileError::record(
+        path,
+        format!("a record must be an object, not {kind}"),
+    ))
 }
 
 #[cfg(test)]

@@ -20,6 +20,9 @@ use super::value::{Map, Value};
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Shape {
     pub(crate) fields: Vec<(String, ShapeNode)>,
+    /// The same fields with each level's keys in order, as the record's JSON object
+    /// has them (made on first use, after the shape is complete).
+    sorted: std::sync::OnceLock<Vec<(String, ShapeNode)>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -54,6 +57,11 @@ impl Shape {
         level.push((last.clone(), ShapeNode::Slot(slot)));
     }
 
+    /// The fields with the keys of every level in order.
+    fn sorted(&self) -> &[(String, ShapeNode)] {
+        self.sorted.get_or_init(|| sorted_level(&self.fields))
+    }
+
     /// Finds the node a path of keys leads to, and how many keys it used.
     pub(crate) fn find<'s>(&'s self, keys: &[&str]) -> Option<(&'s ShapeNode, usize)> {
         let mut level = &self.fields;
@@ -66,6 +74,21 @@ impl Shape {
         }
         None
     }
+}
+
+fn sorted_level(fields: &[(String, ShapeNode)]) -> Vec<(String, ShapeNode)> {
+    let mut level: Vec<(String, ShapeNode)> = fields
+        .iter()
+        .map(|(key, node)| {
+            let node = match node {
+                ShapeNode::Slot(slot) => ShapeNode::Slot(*slot),
+                ShapeNode::Object(children) => ShapeNode::Object(sorted_level(children)),
+            };
+            (key.clone(), node)
+        })
+        .collect();
+    level.sort_by(|a, b| a.0.cmp(&b.0));
+    level
 }
 
 impl ShapeNode {
@@ -188,6 +211,19 @@ impl MappedRecord {
         object_from(&self.shape.fields, &mut self.values)
     }
 
+    /// The record exactly as [`into_value`](Self::into_value) would make it (every
+    /// level's keys in order), read in place: to write its JSON text or take its
+    /// fingerprint without building it. `skip_empty`: without the values that the
+    /// engine's `without_empty` drops (null and empty text, lists and objects, at every
+    /// depth of objects).
+    pub fn canonical(&self, skip_empty: bool) -> Canonical<'_> {
+        Canonical {
+            fields: self.shape.sorted(),
+            values: &self.values,
+            skip_empty,
+        }
+    }
+
     /// The value of a top-level field.
     pub fn get(&self, field: &str) -> Option<Value> {
         let (_, node) = self.shape.fields.iter().find(|(k, _)| k == field)?;
@@ -244,6 +280,108 @@ impl Serialize for Fields<'_> {
             }
         }
         map.end()
+    }
+}
+
+/// One level of a [`MappedRecord`] as its JSON object: keys in order, optionally
+/// without empty values. Serializes to the same JSON as the object would.
+#[derive(Clone, Copy)]
+pub struct Canonical<'a> {
+    fields: &'a [(String, ShapeNode)],
+    values: &'a [Slot],
+    skip_empty: bool,
+}
+
+/// A field's value as [`Canonical`] gives it.
+pub enum Field<'a> {
+    /// Text.
+    Text(&'a str),
+    /// Any other value; with `skip_empty`, its objects' empty values are to be left
+    /// out too (see [`vanishes`]).
+    Value(&'a Value),
+    /// A nested object of the mapping's own (`address.city = …`).
+    Object(Canonical<'a>),
+}
+
+impl<'a> Canonical<'a> {
+    /// Whether empty values are left out.
+    pub fn skip_empty(&self) -> bool {
+        self.skip_empty
+    }
+
+    /// The fields in key order, empty ones left out when `skip_empty`.
+    pub fn fields(self) -> impl Iterator<Item = (&'a str, Field<'a>)> {
+        self.fields.iter().filter_map(move |(key, node)| {
+            let field = match node {
+                ShapeNode::Slot(slot) => match self.values.get(*slot) {
+                    Some(Slot::Text(text)) => Field::Text(text),
+                    Some(Slot::Value(Value::String(text))) => Field::Text(text),
+                    Some(Slot::Value(value)) => Field::Value(value),
+                    None => Field::Value(&Value::Null),
+                },
+                ShapeNode::Object(children) => Field::Object(Canonical {
+                    fields: children,
+                    values: self.values,
+                    skip_empty: self.skip_empty,
+                }),
+            };
+            let empty = self.skip_empty
+                && match &field {
+                    Field::Text(text) => text.is_empty(),
+                    Field::Value(value) => vanishes(value),
+                    Field::Object(object) => object.fields().next().is_none(),
+                };
+            (!empty).then_some((key.as_str(), field))
+        })
+    }
+}
+
+/// Whether dropping empty values leaves nothing of `value`: null, empty text, an
+/// empty list, or an object all of whose values vanish. (Lists are kept as they are.)
+pub fn vanishes(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(text) => text.is_empty(),
+        Value::Array(items) => items.is_empty(),
+        Value::Object(map) => map.values().all(vanishes),
+        _ => false,
+    }
+}
+
+impl Serialize for Canonical<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        for (key, field) in self.fields() {
+            match field {
+                Field::Text(text) => map.serialize_entry(key, text)?,
+                Field::Value(value) if self.skip_empty => {
+                    map.serialize_entry(key, &Pruned(value))?
+                }
+                Field::Value(value) => map.serialize_entry(key, value)?,
+                Field::Object(object) => map.serialize_entry(key, &object)?,
+            }
+        }
+        map.end()
+    }
+}
+
+/// A value with its objects' empty values left out, at every depth of objects.
+struct Pruned<'a>(&'a Value);
+
+impl Serialize for Pruned<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Object(object) => {
+                let mut map = serializer.serialize_map(None)?;
+                for (key, value) in object {
+                    if !vanishes(value) {
+                        map.serialize_entry(key, &Pruned(value))?;
+                    }
+                }
+                map.end()
+            }
+            other => other.serialize(serializer),
+        }
     }
 }
 
