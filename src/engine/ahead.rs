@@ -110,7 +110,7 @@ impl Ahead<'_> {
             // from the mapped record in place, and no value is built (nor freed).
             let view = record.canonical(skip_empty);
             let mut json = Vec::with_capacity(JSON_CAPACITY);
-            if write_compact(&mut json, &view).is_ok() {
+            if view.write_json(&mut json).is_ok() {
                 return Verdict::Mapped {
                     mapped: Value::Object(Map::new()),
                     print: fingerprint_canonical(view),

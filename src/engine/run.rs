@@ -642,7 +642,7 @@ impl Walk<'_> {
         match result {
             Ok(dest_id) => {
                 self.count(kind);
-                if self.retrying.remove(&id).is_some() {
+                if !self.retrying.is_empty() && self.retrying.remove(&id).is_some() {
                     self.retries_succeeded += 1;
                 }
                 if kind != "unchanged" {

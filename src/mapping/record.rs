@@ -14,6 +14,7 @@ use compact_str::CompactString;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use super::value::{Map, Value};
+use crate::formats::compact::{write_compact, write_text};
 
 /// The layout of a mapping's output: top-level fields in assignment order; dotted
 /// targets (`address.city`) nest.
@@ -22,7 +23,22 @@ pub struct Shape {
     pub(crate) fields: Vec<(String, ShapeNode)>,
     /// The same fields with each level's keys in order, as the record's JSON object
     /// has them (made on first use, after the shape is complete).
-    sorted: std::sync::OnceLock<Vec<(String, ShapeNode)>>,
+    sorted: std::sync::OnceLock<Vec<SortedField>>,
+}
+
+/// A field of a level of the shape in key order, with its key as JSON text made once.
+#[derive(Debug, Clone, PartialEq)]
+struct SortedField {
+    key: String,
+    /// `"key":` as compact JSON writes it.
+    json_key: Box<[u8]>,
+    node: SortedNode,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum SortedNode {
+    Slot(usize),
+    Object(Vec<SortedField>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -58,7 +74,7 @@ impl Shape {
     }
 
     /// The fields with the keys of every level in order.
-    fn sorted(&self) -> &[(String, ShapeNode)] {
+    fn sorted(&self) -> &[SortedField] {
         self.sorted.get_or_init(|| sorted_level(&self.fields))
     }
 
@@ -76,18 +92,26 @@ impl Shape {
     }
 }
 
-fn sorted_level(fields: &[(String, ShapeNode)]) -> Vec<(String, ShapeNode)> {
-    let mut level: Vec<(String, ShapeNode)> = fields
+fn sorted_level(fields: &[(String, ShapeNode)]) -> Vec<SortedField> {
+    let mut level: Vec<SortedField> = fields
         .iter()
         .map(|(key, node)| {
             let node = match node {
-                ShapeNode::Slot(slot) => ShapeNode::Slot(*slot),
-                ShapeNode::Object(children) => ShapeNode::Object(sorted_level(children)),
+                ShapeNode::Slot(slot) => SortedNode::Slot(*slot),
+                ShapeNode::Object(children) => SortedNode::Object(sorted_level(children)),
             };
-            (key.clone(), node)
+            let mut json_key = Vec::with_capacity(key.len() + 3);
+            // Writing text into a vector cannot fail.
+            let _ = write_text(&mut json_key, key);
+            json_key.push(b':');
+            SortedField {
+                key: key.clone(),
+                json_key: json_key.into_boxed_slice(),
+                node,
+            }
         })
         .collect();
-    level.sort_by(|a, b| a.0.cmp(&b.0));
+    level.sort_by(|a, b| a.key.cmp(&b.key));
     level
 }
 
@@ -287,7 +311,7 @@ impl Serialize for Fields<'_> {
 /// without empty values. Serializes to the same JSON as the object would.
 #[derive(Clone, Copy)]
 pub struct Canonical<'a> {
-    fields: &'a [(String, ShapeNode)],
+    fields: &'a [SortedField],
     values: &'a [Slot],
     skip_empty: bool,
 }
@@ -311,28 +335,56 @@ impl<'a> Canonical<'a> {
 
     /// The fields in key order, empty ones left out when `skip_empty`.
     pub fn fields(self) -> impl Iterator<Item = (&'a str, Field<'a>)> {
-        self.fields.iter().filter_map(move |(key, node)| {
-            let field = match node {
-                ShapeNode::Slot(slot) => match self.values.get(*slot) {
+        self.kept()
+            .map(|(field, value)| (field.key.as_str(), value))
+    }
+
+    /// The fields in key order with their shape entries, empty ones left out when
+    /// `skip_empty`.
+    fn kept(self) -> impl Iterator<Item = (&'a SortedField, Field<'a>)> {
+        self.fields.iter().filter_map(move |field| {
+            let value = match &field.node {
+                SortedNode::Slot(slot) => match self.values.get(*slot) {
                     Some(Slot::Text(text)) => Field::Text(text),
                     Some(Slot::Value(Value::String(text))) => Field::Text(text),
                     Some(Slot::Value(value)) => Field::Value(value),
                     None => Field::Value(&Value::Null),
                 },
-                ShapeNode::Object(children) => Field::Object(Canonical {
+                SortedNode::Object(children) => Field::Object(Canonical {
                     fields: children,
                     values: self.values,
                     skip_empty: self.skip_empty,
                 }),
             };
             let empty = self.skip_empty
-                && match &field {
+                && match &value {
                     Field::Text(text) => text.is_empty(),
                     Field::Value(value) => vanishes(value),
-                    Field::Object(object) => object.fields().next().is_none(),
+                    Field::Object(object) => object.kept().next().is_none(),
                 };
-            (!empty).then_some((key.as_str(), field))
+            (!empty).then_some((field, value))
         })
+    }
+
+    /// Appends the record's compact JSON text: byte for byte what
+    /// [`write_compact`](crate::formats::compact::write_compact) writes of the value
+    /// it stands for (keys written once per shape, not per record).
+    pub fn write_json(self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        out.push(b'{');
+        for (n, (field, value)) in self.kept().enumerate() {
+            if n > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(&field.json_key);
+            match value {
+                Field::Text(text) => write_text(out, text)?,
+                Field::Value(value) if self.skip_empty => write_compact(out, &Pruned(value))?,
+                Field::Value(value) => write_compact(out, value)?,
+                Field::Object(object) => object.write_json(out)?,
+            }
+        }
+        out.push(b'}');
+        Ok(())
     }
 }
 
