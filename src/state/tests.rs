@@ -260,6 +260,49 @@ fn a_version_1_file_is_migrated_to_chunks_on_open() {
     );
 }
 
+/// Commits journaled but not yet folded when the file was still at version 1 are
+/// folded into the migrated chunks afterwards, on top of the migrated records.
+#[test]
+fn a_version_1_journal_folds_into_the_migrated_chunks() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("s.redb");
+    {
+        let state = State::open(&path).expect("opens");
+        // journaled, not folded: a version 1 file held its journal the same way
+        let batch = Commit {
+            records: vec![("b".into(), record(7, 2)), ("z".into(), record(8, 2))],
+            seen: vec!["a".into()],
+            seen_run: 2,
+            deleted: vec!["c".into()],
+            ..Commit::default()
+        };
+        state.commit("p", &batch).expect("journals");
+        state
+            .write(|txn| {
+                txn.open_table(META)?.insert(SCHEMA_KEY, 1)?;
+                let name = format!("{V1_RECORDS_PREFIX}p");
+                let mut table = txn.open_table(chunks_table(&name))?;
+                let mut bytes = Vec::new();
+                for (id, fp) in [("a", 1), ("b", 2), ("c", 3)] {
+                    encode_record(&record(fp, 1), &mut bytes);
+                    table.insert(id, bytes.as_slice())?;
+                }
+                Ok(())
+            })
+            .expect("writes a version 1 layout");
+    }
+    let state = State::open(&path).expect("migrates");
+    let all: Vec<(String, RecordState)> = state.unseen("p", u64::MAX).expect("lists");
+    assert_eq!(
+        all,
+        vec![
+            ("a".to_string(), record(1, 2)),
+            ("b".to_string(), record(7, 2)),
+            ("z".to_string(), record(8, 2)),
+        ]
+    );
+}
+
 /// Records reach chunks and come back whatever the order and mix of commits: many
 /// chunks, inserts below the first chunk's key, deletes emptying chunks, seen marks.
 #[test]
