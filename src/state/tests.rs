@@ -112,6 +112,17 @@ fn a_reader_is_a_snapshot() {
     );
 }
 
+/// Writes a chunk of pipeline `p` as it is, under `key`.
+fn put_chunk(state: &State, key: &str, bytes: &[u8]) {
+    state
+        .write(|txn| {
+            let name = chunks_table_name("p");
+            txn.open_table(chunks_table(&name))?.insert(key, bytes)?;
+            Ok(())
+        })
+        .expect("writes");
+}
+
 #[test]
 fn a_damaged_record_is_reported_with_the_file() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -121,14 +132,7 @@ fn a_damaged_record_is_reported_with_the_file() {
     let mut builder = Builder::default();
     assert!(builder.push("bad", &[1u8, 2, 3], None).is_none());
     let (_, chunk) = builder.finish().expect("a chunk");
-    state
-        .write(|txn| {
-            let name = chunks_table_name("p");
-            txn.open_table(chunks_table(&name))?
-                .insert("", chunk.as_slice())?;
-            Ok(())
-        })
-        .expect("writes");
+    put_chunk(&state, "", &chunk);
     let err = state
         .reader()
         .expect("reader")
@@ -160,14 +164,7 @@ fn a_damaged_chunk_is_reported_with_the_pipeline_not_a_panic() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("s.redb");
     let state = State::open(&path).expect("opens");
-    state
-        .write(|txn| {
-            let name = chunks_table_name("p");
-            txn.open_table(chunks_table(&name))?
-                .insert("m", [9u8, 0, 0, 0, 1].as_slice())?;
-            Ok(())
-        })
-        .expect("writes");
+    put_chunk(&state, "m", &[9u8, 0, 0, 0, 1]);
     let err = state
         .reader()
         .expect("reader")
