@@ -185,12 +185,17 @@ impl JsonWriter {
             written: 0,
         })
     }
+
+    /// What goes before the next record: the array's opening before the first.
+    fn separator(&self) -> &'static [u8] {
+        if self.written == 0 { b"[\n" } else { b",\n" }
+    }
 }
 
 impl RecordWriter for JsonWriter {
     fn write(&mut self, record: &Value) -> Result<(), FileError> {
         object(&self.path, record)?;
-        let separator: &[u8] = if self.written == 0 { b"[\n" } else { b",\n" };
+        let separator = self.separator();
         self.out
             .write_all(separator)
             .and_then(|()| write_compact(&mut self.out, record))
@@ -205,7 +210,7 @@ impl RecordWriter for JsonWriter {
 
     fn write_json(&mut self, _record: &Value, json: &[u8]) -> Result<(), FileError> {
         object_text(&self.path, json)?;
-        let separator: &[u8] = if self.written == 0 { b"[\n" } else { b",\n" };
+        let separator = self.separator();
         self.out
             .write_all(separator)
             .and_then(|()| self.out.write_all(json))
@@ -444,43 +449,34 @@ mod tests {
             crate::formats::compact::write_compact(&mut out, record).unwrap();
             out
         };
-        let from_values = dir.path().join("values.ndjson");
-        let mut writer: Box<dyn RecordWriter> =
-            Box::new(NdjsonWriter::create(&from_values).unwrap());
-        records.iter().for_each(|r| writer.write(r).unwrap());
-        writer.finish().unwrap();
-        let from_text = dir.path().join("text.ndjson");
-        let mut writer: Box<dyn RecordWriter> = Box::new(NdjsonWriter::create(&from_text).unwrap());
-        assert!(writer.takes_json());
-        records
-            .iter()
-            .for_each(|r| writer.write_json(r, &text(r)).unwrap());
-        assert!(
-            writer
-                .write_json(&json!("x"), b"\"x\"")
-                .unwrap_err()
-                .is_record_error()
-        );
-        writer.finish().unwrap();
-        assert_eq!(
-            std::fs::read(&from_values).unwrap(),
-            std::fs::read(&from_text).unwrap()
-        );
-
-        let from_values = dir.path().join("values.json");
-        let mut writer: Box<dyn RecordWriter> = Box::new(JsonWriter::create(&from_values).unwrap());
-        records.iter().for_each(|r| writer.write(r).unwrap());
-        writer.finish().unwrap();
-        let from_text = dir.path().join("text.json");
-        let mut writer: Box<dyn RecordWriter> = Box::new(JsonWriter::create(&from_text).unwrap());
-        assert!(writer.takes_json());
-        records
-            .iter()
-            .for_each(|r| writer.write_json(r, &text(r)).unwrap());
-        writer.finish().unwrap();
-        assert_eq!(
-            std::fs::read(&from_values).unwrap(),
-            std::fs::read(&from_text).unwrap()
-        );
+        type Create = fn(&Path) -> Result<Box<dyn RecordWriter>, FileError>;
+        let kinds: [(&str, Create); 2] = [
+            ("ndjson", |p| Ok(Box::new(NdjsonWriter::create(p)?))),
+            ("json", |p| Ok(Box::new(JsonWriter::create(p)?))),
+        ];
+        for (extension, create) in kinds {
+            let from_values = dir.path().join(format!("values.{extension}"));
+            let mut writer = create(&from_values).unwrap();
+            records.iter().for_each(|r| writer.write(r).unwrap());
+            writer.finish().unwrap();
+            let from_text = dir.path().join(format!("text.{extension}"));
+            let mut writer = create(&from_text).unwrap();
+            assert!(writer.takes_json());
+            records
+                .iter()
+                .for_each(|r| writer.write_json(r, &text(r)).unwrap());
+            assert!(
+                writer
+                    .write_json(&json!("x"), b"\"x\"")
+                    .unwrap_err()
+                    .is_record_error()
+            );
+            writer.finish().unwrap();
+            assert_eq!(
+                std::fs::read(&from_values).unwrap(),
+                std::fs::read(&from_text).unwrap(),
+                "{extension}"
+            );
+        }
     }
 }

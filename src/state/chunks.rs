@@ -135,7 +135,7 @@ impl Builder {
         record: &[u8],
         seen: Option<u64>,
     ) -> Option<(String, Vec<u8>)> {
-        let size = 4 + 2 + id.len() + record.len();
+        let size = entry_size(id, record);
         let full = (!self.ends.is_empty() && self.size().saturating_add(size) > self.limit)
             .then(|| self.take());
         if self.ends.is_empty() {
@@ -179,6 +179,12 @@ impl Builder {
         self.body.clear();
         (std::mem::take(&mut self.first), out)
     }
+}
+
+/// About how many bytes an entry takes in a chunk: its end offset, the id's length
+/// (two bytes for ids under 16 KB), the id and the record.
+pub(crate) fn entry_size(id: &str, record: &[u8]) -> usize {
+    4 + 2 + id.len() + record.len()
 }
 
 /// The error for a damaged chunk of a pipeline's records table, keyed `key`.

@@ -185,7 +185,7 @@ pub(crate) fn fold(txn: &WriteTransaction, pipeline: &str) -> Result<(), Fail> {
         }
         let size: usize = merged
             .iter()
-            .map(|(id, record, _)| 6 + id.len() + record.len())
+            .map(|(id, record, _)| chunks::entry_size(id, record))
             .sum();
         let mut builder = Builder::new(if size > chunks::MAX {
             chunks::TARGET
