@@ -901,8 +901,10 @@ fn the_connectors_work_inside_spawn_blocking_of_a_running_runtime() {
             let units = reader.units().expect("one unit");
             let mut records = Vec::new();
             reader.read(&units[0], &mut |item| {
-                if let Item::Record(record) = item {
-                    records.push(record);
+                match item {
+                    Item::Record(record) => records.push(record),
+                    Item::Doc(record) => records.push(record.to_json()),
+                    _ => {}
                 }
                 Flow::Continue
             });

@@ -13,8 +13,9 @@
 use serde_json::{Map, Value};
 
 use super::cursor;
+use super::doc::DocRecord;
 use super::identity::{
-    fingerprint, fingerprint_canonical, id_hash, lookup, source_id, without_empty,
+    fingerprint, fingerprint_canonical, id_hash, id_text, lookup, source_id, without_empty,
 };
 use crate::catalog::Prepared;
 use crate::formats::compact::write_compact;
@@ -33,10 +34,42 @@ pub(super) struct Ahead<'r> {
     pub json: bool,
 }
 
+/// A source record as a run holds it.
+#[derive(Debug)]
+pub(super) enum Raw {
+    Value(Value),
+    /// Read in place from a parsed page.
+    Doc(DocRecord),
+}
+
+impl Raw {
+    /// The record as a JSON value.
+    pub fn into_value(self) -> Value {
+        match self {
+            Raw::Value(value) => value,
+            Raw::Doc(record) => record.to_json(),
+        }
+    }
+
+    /// The fingerprint of the record as read.
+    pub fn fingerprint(&self) -> [u8; 16] {
+        match self {
+            Raw::Value(value) => fingerprint(value),
+            Raw::Doc(record) => fingerprint(&record.to_json()),
+        }
+    }
+}
+
+impl Default for Raw {
+    fn default() -> Raw {
+        Raw::Value(Value::Null)
+    }
+}
+
 /// A source record with everything decided that does not depend on the records before.
 pub(super) struct Ready {
     /// The record as read (kept for a retry of a failed write and for previews).
-    pub raw: Value,
+    pub raw: Raw,
     /// The cursor field's text (only when the run has a cursor field).
     pub cursor: Option<String>,
     /// The source id and its hash; `None`: the record has none.
@@ -69,15 +102,22 @@ pub(super) enum Verdict {
 impl Ahead<'_> {
     /// Computes what can be computed for `raw`. `cursor`: whether the saved cursor
     /// applies (records of the source; not retries of failed writes).
-    pub fn ready(&self, raw: Value, cursor: bool) -> Ready {
+    pub fn ready(&self, raw: Raw, cursor: bool) -> Ready {
         let cursor_text = match self.cursor_field.filter(|_| cursor) {
-            Some(field) => lookup(&raw, field).and_then(cursor::cursor_text),
+            Some(field) => match &raw {
+                Raw::Value(value) => lookup(value, field).and_then(cursor::cursor_text),
+                Raw::Doc(record) => record.lookup(field).as_ref().and_then(cursor::cursor_text),
+            },
             None => None,
         };
         let past = cursor_text
             .as_deref()
             .is_none_or(|value| cursor::is_past(value, self.saved_cursor));
-        let id = source_id(&raw, self.id_path).map(|id| {
+        let id = match &raw {
+            Raw::Value(value) => source_id(value, self.id_path),
+            Raw::Doc(record) => record.lookup(self.id_path).as_ref().and_then(id_text),
+        }
+        .map(|id| {
             let hash = id_hash(&id);
             (id, hash)
         });
@@ -90,16 +130,32 @@ impl Ahead<'_> {
         }
     }
 
-    fn verdict(&self, raw: &Value) -> Verdict {
+    fn verdict(&self, raw: &Raw) -> Verdict {
         let prepared = self.prepared;
-        if let Some(condition) = &prepared.condition {
-            match condition.evaluate(raw, &prepared.vars) {
+        // `when` reads the whole record: a record read in place becomes a value, once.
+        let converted;
+        let value = match raw {
+            Raw::Value(value) => Some(value),
+            Raw::Doc(record) if prepared.condition.is_some() => {
+                converted = record.to_json();
+                Some(&converted)
+            }
+            Raw::Doc(_) => None,
+        };
+        if let (Some(condition), Some(value)) = (&prepared.condition, value) {
+            match condition.evaluate(value, &prepared.vars) {
                 Ok(true) => {}
                 Ok(false) => return Verdict::NotWhen,
                 Err(e) => return Verdict::WhenFailed(e.to_string()),
             }
         }
-        let record = match prepared.mapping.apply(raw, &prepared.vars) {
+        let outcome = match (value, raw) {
+            (Some(value), _) | (None, Raw::Value(value)) => {
+                prepared.mapping.apply(value, &prepared.vars)
+            }
+            (None, Raw::Doc(record)) => record.map(&prepared.mapping, &prepared.vars),
+        };
+        let record = match outcome {
             Outcome::Mapped(record) => record,
             Outcome::Skipped { reason } => return Verdict::Skipped(reason),
             Outcome::Invalid { problems } => return Verdict::Invalid(problems.join("; ")),

@@ -10,7 +10,12 @@ use crate::mapping::record::{Canonical, Field, vanishes};
 /// as id text: strings as they are, numbers and booleans written out. `None` when the
 /// path leads nowhere or to null, an empty string, a list or an object.
 pub fn source_id(record: &Value, path: &str) -> Option<String> {
-    match lookup(record, path)? {
+    id_text(lookup(record, path)?)
+}
+
+/// An id field's value as the id's text: text (not empty), a number, a boolean.
+pub fn id_text(value: &Value) -> Option<String> {
+    match value {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
         // Integers (most numeric ids) without the formatting machinery.
         Value::Number(n) => Some(match (n.as_u64(), n.as_i64()) {

@@ -13,6 +13,7 @@ mod ahead;
 pub mod connect;
 pub mod cursor;
 pub mod destination;
+pub mod doc;
 pub mod identity;
 pub mod links;
 pub mod preview;

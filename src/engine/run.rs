@@ -8,11 +8,11 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::EngineError;
-use super::ahead::{Ahead, Ready, Verdict};
+use super::ahead::{Ahead, Raw, Ready, Verdict};
 use super::connect;
 use super::cursor;
 use super::destination::{Change, Destination, Write, WriteFailure, WriteResult};
-use super::identity::{IdHashMap, IdHashSet, fingerprint, id_hash};
+use super::identity::{IdHashMap, IdHashSet, id_hash};
 use super::links::StateLinks;
 use super::preview::{Preview, Rejected, Sample};
 use super::source::{Item, Unit};
@@ -414,7 +414,8 @@ impl Walk<'_> {
     /// Takes one item of the source.
     fn item(&mut self, item: Item, unit_error: &mut Option<String>) -> Flow {
         match item {
-            Item::Record(record) => self.record(record, Origin::Source),
+            Item::Record(record) => self.record(Raw::Value(record), Origin::Source),
+            Item::Doc(record) => self.record(Raw::Doc(record), Origin::Source),
             Item::Unreadable { location, message } => {
                 self.counts.received += 1;
                 self.counts.invalid += 1;
@@ -452,11 +453,11 @@ impl Walk<'_> {
             (failed.attempts, failed.first_failed_at),
         );
         self.batch.resolved.push(failed.source_id);
-        self.record(failed.record, Origin::Retry);
+        self.record(Raw::Value(failed.record), Origin::Retry);
     }
 
     /// One source record, from id to state.
-    fn record(&mut self, raw: Value, origin: Origin) {
+    fn record(&mut self, raw: Raw, origin: Origin) {
         let ready = self.ahead.ready(raw, origin == Origin::Source);
         self.decide(ready, origin);
     }
@@ -484,12 +485,12 @@ impl Walk<'_> {
             return;
         };
         if origin == Origin::Retry {
-            self.retried.insert(hash, fingerprint(&raw));
+            self.retried.insert(hash, raw.fingerprint());
         } else if !self.retried.is_empty()
             && self
                 .retried
                 .get(&hash)
-                .is_some_and(|print| *print == fingerprint(&raw))
+                .is_some_and(|print| *print == raw.fingerprint())
         {
             // Retried at the start of this run as it is: already counted and written.
             self.counts.received -= 1;
@@ -566,7 +567,7 @@ impl Walk<'_> {
                 self.preview.samples.push(Sample {
                     source_id: id,
                     change: kind,
-                    raw,
+                    raw: raw.into_value(),
                     mapped: mapped.clone(),
                 });
             }
@@ -664,7 +665,7 @@ impl Walk<'_> {
                 self.batch.resolved.retain(|resolved| *resolved != id);
                 self.batch.failed.push(FailedRecord {
                     source_id: id.clone(),
-                    record: std::mem::take(&mut write.raw),
+                    record: std::mem::take(&mut write.raw).into_value(),
                     error: failure.message.clone(),
                     attempts: attempts + 1,
                     first_failed_at,
@@ -878,7 +879,7 @@ struct Pending {
     json: Option<Vec<u8>>,
     print: [u8; 16],
     /// Kept for a retry if the write fails.
-    raw: Value,
+    raw: Raw,
 }
 
 /// Where a record comes from.

@@ -7,6 +7,7 @@ use std::sync::mpsc;
 
 use serde_json::Value;
 
+use super::doc::DocRecord;
 use crate::formats::{self, Flow, ReadOptions};
 use crate::pipeline::{Encoding, FileFormat, FileSource};
 
@@ -15,6 +16,8 @@ use crate::pipeline::{Encoding, FileFormat, FileSource};
 pub enum Item {
     /// One record of the current unit.
     Record(Value),
+    /// One record of the current unit, read in place from a parsed page.
+    Doc(DocRecord),
     /// A record that could not be read (the unit goes on), with where and why.
     Unreadable { location: String, message: String },
     /// The current unit could not be read; its earlier records were handed over.

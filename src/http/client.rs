@@ -10,6 +10,7 @@
 //! check (a lookup) runs before the request is sent again.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -18,6 +19,7 @@ use super::error::{HttpError, describe, excerpt};
 use super::limit::Limits;
 use super::retry::{RetryPolicy, parse_retry_after};
 use crate::auth::{Authenticator, OutgoingRequest, RequestBody};
+use crate::engine::doc::Doc;
 use crate::pipeline::RateLimit;
 
 /// The timeout of one attempt when the pipeline sets none.
@@ -54,6 +56,14 @@ pub struct Response {
     pub hidden: Vec<String>,
 }
 
+/// A page's body: read in place, or (when the document parser did not take it) a
+/// JSON value.
+#[derive(Debug)]
+pub enum PageBody {
+    Doc(Arc<Doc>),
+    Json(serde_json::Value),
+}
+
 impl Response {
     /// The body as JSON; an empty body is `null`.
     pub fn json(&self) -> Result<serde_json::Value, HttpError> {
@@ -73,6 +83,18 @@ impl Response {
                 excerpt(hide(&self.body, &self.hidden).as_bytes())
             ),
         })
+    }
+
+    /// The body as a page of records at the dotted `records` path: read in place
+    /// (see [`Doc`]) when the document parser takes it, else as a JSON value.
+    pub fn page(&self, records: Option<&str>) -> Result<PageBody, HttpError> {
+        if let Ok(text) = std::str::from_utf8(&self.body)
+            && !text.trim().is_empty()
+            && let Some(doc) = Doc::parse(text, records)
+        {
+            return Ok(PageBody::Doc(Arc::new(doc)));
+        }
+        self.json().map(PageBody::Json)
     }
 
     /// A header's value as text.

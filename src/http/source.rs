@@ -12,17 +12,18 @@ use std::sync::Arc;
 use serde_json::Value;
 use url::Url;
 
-use super::client::{Client, ClientSettings, DEFAULT_TIMEOUT};
+use super::client::{Client, ClientSettings, DEFAULT_TIMEOUT, PageBody};
 use super::error::{HttpError, describe};
 use super::paginate::{Next, PageSeen, Pager};
 use super::retry::RetryPolicy;
 use super::runtime::{block_on, runtime};
 use super::template::encode;
 use crate::auth::{Authenticator, OutgoingRequest, RequestBody};
+use crate::engine::doc::Doc;
 use crate::engine::identity::lookup;
 use crate::engine::source::{Item, Source, Unit};
 use crate::formats::Flow;
-use crate::pipeline::{HttpSource, ReadMethod};
+use crate::pipeline::{HttpSource, Paginate, ReadMethod};
 
 /// Reads an HTTP source.
 pub struct HttpSourceReader {
@@ -123,10 +124,11 @@ impl HttpSourceReader {
     fn page(&self, url: Url) -> Result<Prefetch, HttpError> {
         let request = self.request(url);
         let client = Arc::clone(&self.client);
+        let records = self.config.records.clone();
         let task = runtime()?.spawn(async move {
             let response = client.send(&request, &[]).await?;
             let link = response.header("link").map(str::to_string);
-            Ok((response.json()?, link))
+            Ok((response.page(records.as_deref())?, link))
         });
         Ok(Prefetch(task))
     }
@@ -240,7 +242,7 @@ impl Source for HttpSourceReader {
                 return;
             };
             let described = describe(self.method(), &url);
-            let (mut body, link) = match fetched.and_then(Prefetch::wait) {
+            let (page, link) = match fetched.and_then(Prefetch::wait) {
                 Ok(page) => page,
                 Err(e) => {
                     sink(Item::UnitFailed {
@@ -249,19 +251,8 @@ impl Source for HttpSourceReader {
                     return;
                 }
             };
-            let count = match &self.config.records {
-                None => body.as_array().map_or(0, Vec::len),
-                Some(path) => lookup(&body, path)
-                    .and_then(Value::as_array)
-                    .map_or(0, Vec::len),
-            };
-            let next = pager.next(&PageSeen {
-                body: &body,
-                link: link.as_deref(),
-                count,
-            });
-            let records = match records_of(&mut body, self.config.records.as_deref()) {
-                Ok(records) => records,
+            let (next, records) = match self.page_records(page, &mut pager, link.as_deref()) {
+                Ok(read) => read,
                 Err(message) => {
                     sink(Item::UnitFailed {
                         message: format!("{described}: {message}"),
@@ -269,7 +260,6 @@ impl Source for HttpSourceReader {
                     return;
                 }
             };
-            drop(body);
             // The next pages are on their way while this one's records are processed:
             // the one fetched ahead if it is the page the answer leads to, else that
             // page (the ones fetched ahead are dropped, which abandons them).
@@ -283,10 +273,16 @@ impl Source for HttpSourceReader {
                 }
                 Next::Done | Next::Fail(_) => fetching.clear(),
             }
-            for record in records {
-                if sink(Item::Record(record)) == Flow::Stop {
-                    return;
-                }
+            let stopped = match records {
+                PageRecords::Values(records) => records
+                    .into_iter()
+                    .any(|record| sink(Item::Record(record)) == Flow::Stop),
+                PageRecords::Doc(doc) => doc
+                    .into_records()
+                    .any(|record| sink(Item::Doc(record)) == Flow::Stop),
+            };
+            if stopped {
+                return;
             }
             match next {
                 Next::Page(_) => {}
@@ -302,7 +298,84 @@ impl Source for HttpSourceReader {
     }
 }
 
+/// A page's records: values, or read in place.
+enum PageRecords {
+    Values(Vec<Value>),
+    Doc(Arc<Doc>),
+}
+
 impl HttpSourceReader {
+    /// Tells the pager about `page` and takes its records: what comes next, and the
+    /// records; an error when the records are not a list.
+    fn page_records(
+        &self,
+        page: PageBody,
+        pager: &mut Pager<'_>,
+        link: Option<&str>,
+    ) -> Result<(Next, PageRecords), String> {
+        let path = self.config.records.as_deref();
+        let page = match page {
+            // Something other than a list where the records should be: the value
+            // path says what was found.
+            PageBody::Doc(doc) if doc.records_not_a_list() => PageBody::Json(doc.to_json()),
+            page => page,
+        };
+        match page {
+            PageBody::Json(mut body) => {
+                let count = match path {
+                    None => body.as_array().map_or(0, Vec::len),
+                    Some(path) => lookup(&body, path)
+                        .and_then(Value::as_array)
+                        .map_or(0, Vec::len),
+                };
+                let next = pager.next(&PageSeen {
+                    body: &body,
+                    link,
+                    count,
+                });
+                let records = records_of(&mut body, path)?;
+                Ok((next, PageRecords::Values(records)))
+            }
+            PageBody::Doc(doc) => {
+                // Pagination reads the page without its records, unless one of its
+                // paths leads into them.
+                let body = if self.pagination_reads_records() {
+                    doc.to_json()
+                } else {
+                    doc.without_records()
+                };
+                let next = pager.next(&PageSeen {
+                    body: &body,
+                    link,
+                    count: doc.len(),
+                });
+                Ok((next, PageRecords::Doc(doc)))
+            }
+        }
+    }
+
+    /// Whether a path the pagination reads (`stop`, a next cursor or URL) leads into
+    /// the records' list (or the records are the whole answer).
+    fn pagination_reads_records(&self) -> bool {
+        let paths = [
+            self.config.stop.as_deref(),
+            match &self.config.paginate {
+                Some(Paginate::Cursor(c)) => Some(c.next.as_str()),
+                Some(Paginate::NextUrl(n)) => Some(n.next.as_str()),
+                _ => None,
+            },
+        ];
+        let Some(records) = self.config.records.as_deref() else {
+            return paths.iter().any(Option::is_some);
+        };
+        paths.into_iter().flatten().any(|path| {
+            path == records
+                || path
+                    .strip_prefix(records)
+                    .is_some_and(|rest| rest.starts_with('.'))
+        })
+    }
+
     /// Tops `fetching` up to `depth` pages where the pagination tells the pages ahead
     /// (`page`, `offset` with a `size`): with a source `concurrency` above 1, that
     /// many pages are requested at once, while the engine works on an earlier one.
@@ -326,11 +399,11 @@ impl HttpSourceReader {
 
 /// A page being fetched on the HTTP runtime; dropped unfinished (the engine stopped
 /// reading), the request is abandoned.
-struct Prefetch(tokio::task::JoinHandle<Result<(Value, Option<String>), HttpError>>);
+struct Prefetch(tokio::task::JoinHandle<Result<(PageBody, Option<String>), HttpError>>);
 
 impl Prefetch {
     /// The page's body and `Link` header, once they arrived.
-    fn wait(mut self) -> Result<(Value, Option<String>), HttpError> {
+    fn wait(mut self) -> Result<(PageBody, Option<String>), HttpError> {
         match block_on(&mut self.0)? {
             Ok(page) => page,
             Err(e) => Err(HttpError::Runtime(format!(

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use smallvec::SmallVec;
 
 use super::ast::BinaryOp;
-use super::fast;
+use super::fast::{self, FieldValue};
 use super::functions::{Args, FnError, Nulls};
 use super::keys::FieldName;
 use super::ops;
@@ -38,8 +38,49 @@ impl Mapping {
             let Step::Assign { fast: Some(f), .. } = step else {
                 return self.apply_from(done, record, vars, fields, out);
             };
-            if !fast::eval_into(f, &fields, &mut out) {
+            if !fast::eval_into(f, &fields[..], &mut out) {
                 return self.apply_from(done, record, vars, fields, out);
+            }
+        }
+        Outcome::Mapped(MappedRecord::new(Arc::clone(&self.shape), out))
+    }
+
+    /// The field slot of a top-level source field this mapping reads, by name: where
+    /// its value goes in the fields given to [`apply_fields`](Self::apply_fields).
+    pub fn field_slot(&self, key: &str) -> Option<usize> {
+        self.source_fields
+            .binary_search_by(|field| field.order(key).reverse())
+            .ok()
+            .and_then(|i| self.source_fields.get(i))
+            .map(|field| field.slot)
+    }
+
+    /// How many top-level source fields this mapping reads (the slots of
+    /// [`field_slot`](Self::field_slot)).
+    pub fn field_count(&self) -> usize {
+        self.source_fields.len()
+    }
+
+    /// Applies the mapping to a record read in place rather than as a JSON value: its
+    /// fields by slot (missing ones null), and `whole`, which builds the record as a
+    /// value. That is called only when a statement needs more than the fields' fast
+    /// forms give (the record is then mapped from the value, as by [`apply`]), so the
+    /// outcome is always the one [`apply`] gives on the value.
+    ///
+    /// [`apply`]: Self::apply
+    pub fn apply_fields(
+        &self,
+        fields: &[FieldValue<'_>],
+        whole: impl FnOnce() -> Value,
+        vars: &Value,
+    ) -> Outcome {
+        let mut out = Vec::with_capacity(self.slot_count);
+        for step in &self.steps {
+            let Step::Assign { fast: Some(f), .. } = step else {
+                return self.apply(&whole(), vars);
+            };
+            if !fast::eval_into(f, fields, &mut out) {
+                return self.apply(&whole(), vars);
             }
         }
         Outcome::Mapped(MappedRecord::new(Arc::clone(&self.shape), out))
@@ -82,7 +123,7 @@ impl Mapping {
                     debug_assert_eq!(*slot, frame.out.len());
                     if let Some(f) = fast
                         && at != first
-                        && fast::eval_into(f, &frame.fields, &mut frame.out)
+                        && fast::eval_into(f, &frame.fields[..], &mut frame.out)
                     {
                         continue;
                     }

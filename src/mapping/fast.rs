@@ -237,6 +237,40 @@ impl<'a> Fields<'a> for [&'a Value] {
     }
 }
 
+/// A top-level field of a record read in place (see [`Mapping::apply_fields`]).
+///
+/// [`Mapping::apply_fields`]: super::Mapping::apply_fields
+#[derive(Debug, Clone, Copy)]
+pub enum FieldValue<'a> {
+    Null,
+    Text(&'a str),
+    /// Anything but text and null.
+    Value(&'a Value),
+}
+
+static NULL: Value = Value::Null;
+
+impl<'a> Fields<'a> for [FieldValue<'a>] {
+    #[inline(always)]
+    fn operand(&self, slot: usize) -> Option<Val<'a>> {
+        Some(match self.get(slot)? {
+            FieldValue::Null => Val::Null,
+            FieldValue::Text(text) => Val::Str(text),
+            FieldValue::Value(value) => Val::of(value),
+        })
+    }
+
+    /// Text has no JSON value to compare here: a comparison with a text field is left
+    /// to the evaluator.
+    fn value(&self, slot: usize) -> Option<&'a Value> {
+        match self.get(slot)? {
+            FieldValue::Null => Some(&NULL),
+            FieldValue::Text(_) => None,
+            FieldValue::Value(value) => Some(value),
+        }
+    }
+}
+
 /// A row's text fields (`None`: the column is not in the file, so the field is null).
 impl<'a> Fields<'a> for [Option<&'a str>] {
     #[inline]
@@ -259,7 +293,11 @@ impl<'a> Fields<'a> for [Option<&'a str>] {
 /// returning it to the caller, which copied it again with wider loads than the stores
 /// that had written it, stalled the processor (store forwarding fails) at every field.
 #[inline]
-pub(crate) fn eval_into(text: &Text, fields: &[&Value], out: &mut Vec<Slot>) -> bool {
+pub(crate) fn eval_into<'a, F: Fields<'a> + ?Sized>(
+    text: &'a Text,
+    fields: &F,
+    out: &mut Vec<Slot>,
+) -> bool {
     match text {
         Text::Leaf(leaf) => leaf_value(leaf, fields).map(|v| Val::of(v).push_to(out)),
         _ => value_then(text, fields, |value| value.push_to(out)),

@@ -21,6 +21,7 @@ pub mod value;
 
 pub use compile::{Compilation, Environment, ImportResolver, LinkRef, NoImports, compile};
 pub use eval::no_vars;
+pub use fast::FieldValue;
 pub use program::{Mapping, Outcome};
 pub use record::MappedRecord;
 pub use rows::RowMapping;

@@ -145,31 +145,31 @@ fn read_users(
     let mut problem = None;
     for unit in reader.units().map_err(|e| format!("users: {e}"))? {
         reader.read(&unit, &mut |item| {
-            match item {
-                Item::Record(record) => {
-                    let id = source_id(&record, id_path);
-                    let token = lookup(&record, token_path)
-                        .and_then(Value::as_str)
-                        .filter(|t| !t.trim().is_empty());
-                    match (id, token) {
-                        (Some(id), Some(token)) => {
-                            out.push((id, Some(Secret::new(token.to_string()))))
-                        }
-                        // The record is not quoted: it holds a token.
-                        _ => {
-                            problem.get_or_insert_with(|| {
-                                format!(
-                                    "users: a user record lacks its id (`{id_path}`) or token (`{token_path}`)"
-                                )
-                            });
-                        }
-                    }
-                }
+            let record = match item {
+                Item::Record(record) => record,
+                Item::Doc(record) => record.to_json(),
                 Item::Unreadable { location, message } => {
                     problem.get_or_insert_with(|| format!("users: {location}: {message}"));
+                    return Flow::Continue;
                 }
                 Item::UnitFailed { message } => {
                     problem.get_or_insert_with(|| format!("users: {message}"));
+                    return Flow::Continue;
+                }
+            };
+            let id = source_id(&record, id_path);
+            let token = lookup(&record, token_path)
+                .and_then(Value::as_str)
+                .filter(|t| !t.trim().is_empty());
+            match (id, token) {
+                (Some(id), Some(token)) => out.push((id, Some(Secret::new(token.to_string())))),
+                // The record is not quoted: it holds a token.
+                _ => {
+                    problem.get_or_insert_with(|| {
+                        format!(
+                            "users: a user record lacks its id (`{id_path}`) or token (`{token_path}`)"
+                        )
+                    });
                 }
             }
             Flow::Continue

@@ -334,6 +334,7 @@ impl HttpIo {
             self.reader.read(&unit, &mut |item| {
                 match item {
                     Item::Record(record) => out.push(Ok(record)),
+                    Item::Doc(record) => out.push(Ok(record.to_json())),
                     Item::Unreadable { location, message } => {
                         out.push(Err(format!("{location}: {message}")))
                     }
