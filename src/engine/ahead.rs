@@ -10,10 +10,12 @@
 //! thread — records crossing three threads' caches — and on the 1M-record file sync
 //! 20 % more CPU; see benches/README.md.)
 
+use std::cell::RefCell;
+
 use serde_json::{Map, Value};
 
 use super::cursor;
-use super::doc::DocRecord;
+use super::doc::{DocRecord, SlotMemo};
 use super::identity::{
     fingerprint, fingerprint_canonical, id_hash, id_text, lookup, source_id, without_empty,
 };
@@ -32,6 +34,8 @@ pub(super) struct Ahead<'r> {
     pub saved_cursor: Option<&'r str>,
     /// Whether the destination takes mapped records as JSON text too.
     pub json: bool,
+    /// Where the mapping's fields are among the keys of records read in place.
+    pub slots: RefCell<SlotMemo>,
 }
 
 /// A source record as a run holds it.
@@ -153,7 +157,11 @@ impl Ahead<'_> {
             (Some(value), _) | (None, Raw::Value(value)) => {
                 prepared.mapping.apply(value, &prepared.vars)
             }
-            (None, Raw::Doc(record)) => record.map(&prepared.mapping, &prepared.vars),
+            (None, Raw::Doc(record)) => record.map(
+                &prepared.mapping,
+                &prepared.vars,
+                &mut self.slots.borrow_mut(),
+            ),
         };
         let record = match outcome {
             Outcome::Mapped(record) => record,

@@ -199,6 +199,7 @@ fn run_on(
         cursor_field,
         saved_cursor: saved_cursor.as_deref(),
         json: destination.as_ref().is_some_and(|d| d.takes_json()),
+        slots: Default::default(),
     };
     let mut walk = Walk {
         name,

@@ -299,7 +299,7 @@ pub(crate) fn eval_into<'a, F: Fields<'a> + ?Sized>(
     out: &mut Vec<Slot>,
 ) -> bool {
     match text {
-        Text::Leaf(leaf) => leaf_value(leaf, fields).map(|v| Val::of(v).push_to(out)),
+        Text::Leaf(leaf) => operand_leaf(leaf, fields).map(|v| v.push_to(out)),
         _ => value_then(text, fields, |value| value.push_to(out)),
     }
     .is_some()
