@@ -1,109 +1,71 @@
-//! Records read in place from a JSON document parsed at once: a page of an HTTP
-//! listing, parsed by sonic-rs into one arena instead of a `serde_json::Value` tree
-//! with an allocation for every key and text. The records of the page stay where the
-//! parser put them; the engine reads the few fields it needs (the id, the cursor, the
-//! mapping's source fields) from there, and builds a `serde_json::Value` of a record
-//! only when something needs the whole of it (a `when` condition, a mapping statement
-//! that reads the record as a whole, a failed write kept for a retry, a preview).
+//! Records read in place from a page of JSON: a page of an HTTP listing is parsed
+//! (by `serde_json`, with its rules and its limits) without a `serde_json::Value` tree
+//! for every record, which costs an allocation for every key and every text, and
+//! their freeing. Each record's top-level fields are kept as they were read: text
+//! borrowed from the page's text (which the page keeps), other values as values. The
+//! engine reads the id, the cursor and the mapping's fields from there, and builds a
+//! `Value` of a record only when something needs the whole of it (a `when` condition,
+//! a mapping statement that reads the record as a whole, a failed write kept for a
+//! retry, a preview).
 //!
-//! The document parser is an accelerator, never a judge: a page it refuses, or one
-//! nested deeper than `serde_json` accepts ([`MAX_DEPTH`]), is parsed by `serde_json`
-//! as before, which gives the usual value or the usual error. Objects
-//! with a key twice read as `serde_json` reads them: the last one counts.
+//! A page whose records are not where a list of records is expected (or whose path
+//! steps through a list) is left to the ordinary parse into a `Value`, which says
+//! what is wrong as before. Objects with a key twice read as `serde_json` reads them:
+//! the last one counts.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-use serde_json::{Map, Number, Value};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
 use smallvec::{SmallVec, smallvec};
-use sonic_rs::{JsonContainerTrait, JsonType, JsonValueTrait};
 
+use super::identity::lookup as lookup_in;
 use crate::mapping::{FieldValue, Mapping, Outcome};
 
-/// How deeply `serde_json` lets a document nest (a level for each list and object):
-/// deeper pages go to it, which gives its usual error, so both paths accept the same.
-const MAX_DEPTH: usize = 127;
-
-/// A document with at most this many `[` and `{` bytes cannot nest deeper than that,
-/// and the document parser, which recurses a level at a time without a limit of its
-/// own (~260 bytes of stack a level, measured), parses it on any thread. Documents
-/// with more are first scanned for their depth.
-const SHALLOW_BRACKETS: usize = 2048;
-
 self_cell::self_cell!(
-    /// The parsed document and its index, which points into it.
+    /// The page's text and what was read from it, which borrows from the text.
     struct Parsed {
-        owner: sonic_rs::Value,
+        owner: String,
         #[covariant]
-        dependent: Index,
+        dependent: Page,
     }
 );
 
-/// Where a document's records and their top-level fields are, found once when the
-/// page is parsed (on the HTTP runtime) so that reading them later costs no search.
-struct Index<'a> {
-    /// The value at the records' path, if there is one.
-    records_value: Option<&'a sonic_rs::Value>,
-    /// Each record, and where its fields start in `fields`.
-    records: Vec<(&'a sonic_rs::Value, usize)>,
-    /// The top-level fields of every record, record after record, in document order.
-    fields: Vec<(&'a str, Field<'a>)>,
+/// What a page holds.
+#[derive(Default)]
+struct Page<'a> {
+    /// The page without its records (an empty list in their place): what pagination
+    /// reads.
+    rest: Value,
+    /// Each record: where its fields start in `fields`, or the record itself when it
+    /// is not an object.
+    records: Vec<Record>,
+    /// The top-level fields of every object record, record after record, in the
+    /// order of the text.
+    fields: Vec<(Cow<'a, str>, Field<'a>)>,
 }
 
-impl<'a> Index<'a> {
-    /// The index of the document at `root`, its records at `path`; `None` when the
-    /// document nests deeper than [`MAX_DEPTH`] (checked on the way, unless `shallow`
-    /// says it cannot).
-    fn of(root: &'a sonic_rs::Value, path: &[&str], shallow: bool) -> Option<Index<'a>> {
-        let mut records_value = Some(root);
-        for step in path {
-            records_value = records_value.and_then(|value| step_into(value, step));
-        }
-        let mut records = Vec::new();
-        let mut fields = Vec::new();
-        let Some(list) = records_value.and_then(|value| value.as_array()) else {
-            return (shallow || within(root, MAX_DEPTH, None)).then_some(Index {
-                records_value,
-                records,
-                fields,
-            });
-        };
-        // Levels left below a record: the path's, the list's and the record's are used.
-        let below_record = MAX_DEPTH.checked_sub(path.len() + 2)?;
-        if !shallow && !within(root, MAX_DEPTH, Some(list_value(records_value)?)) {
-            return None;
-        }
-        records.reserve(list.len());
-        fields.reserve(list.len() * 8);
-        for record in list.iter() {
-            records.push((record, fields.len()));
-            match record.as_object() {
-                Some(object) => {
-                    for (key, value) in object.iter() {
-                        let field = Field::of(value);
-                        if let Field::Other(value) = field
-                            && !shallow
-                            && !within(value, below_record, None)
-                        {
-                            return None;
-                        }
-                        fields.push((key, field));
-                    }
-                }
-                None if !shallow && !within(record, below_record + 1, None) => return None,
-                None => {}
-            }
-        }
-        Some(Index {
-            records_value,
-            records,
-            fields,
-        })
-    }
+enum Record {
+    Object { start: usize },
+    Other(Value),
 }
 
-/// A parsed JSON document whose records (the list at a path) are read in place.
-pub struct Doc(Parsed);
+/// A top-level field of a record read in place.
+enum Field<'a> {
+    Null,
+    Text(Cow<'a, str>),
+    /// Anything else (numbers, booleans, lists, objects).
+    Other(Value),
+}
+
+/// A parsed page whose records (the list at a path) are read in place.
+pub struct Doc {
+    parsed: Parsed,
+    /// The records' path, by key.
+    path: Vec<String>,
+}
 
 impl fmt::Debug for Doc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -113,57 +75,77 @@ impl fmt::Debug for Doc {
 
 impl Doc {
     /// Parses `text`, with the records at the dotted `path` (`None`: the whole
-    /// document). `None` when the document should be parsed by `serde_json` instead
-    /// (see the module documentation).
-    pub fn parse(text: &str, path: Option<&str>) -> Option<Doc> {
-        let bytes = text.as_bytes();
-        let opening = bytes.iter().filter(|&&b| b == b'[' || b == b'{').count();
-        if opening > SHALLOW_BRACKETS && !nesting_within(bytes, MAX_DEPTH) {
-            return None;
-        }
-        let root = sonic_rs::from_str::<sonic_rs::Value>(text).ok()?;
-        let path: Vec<&str> = path.map(|p| p.split('.').collect()).unwrap_or_default();
-        let shallow = opening <= MAX_DEPTH;
-        Parsed::try_new(root, |root| Index::of(root, &path, shallow).ok_or(()))
-            .ok()
-            .map(Doc)
+    /// document). `None` when the page should be parsed into a `Value` instead: it is
+    /// not JSON, or its records are not a list (the ordinary parse says why).
+    pub fn parse(text: String, path: Option<&str>) -> Option<Doc> {
+        let path: Vec<String> = path
+            .map(|p| p.split('.').map(str::to_string).collect())
+            .unwrap_or_default();
+        let parsed = Parsed::try_new(text, |text| {
+            // Room for the records and their fields, guessed from the size of the
+            // text (a field takes a dozen bytes or more), so that the lists are not
+            // copied as they grow.
+            let mut page = Page {
+                records: Vec::with_capacity(text.len() / 256),
+                fields: Vec::with_capacity(text.len() / 12),
+                ..Page::default()
+            };
+            let mut reader = serde_json::Deserializer::from_str(text);
+            let steps: Vec<&str> = path.iter().map(String::as_str).collect();
+            page.rest = Level {
+                path: &steps,
+                page: &mut page,
+            }
+            .deserialize(&mut reader)?;
+            reader.end()?;
+            Ok::<_, serde_json::Error>(page)
+        })
+        .ok()?;
+        Some(Doc { parsed, path })
     }
 
-    /// Whether something other than a list (or null) is where the records should be.
-    pub fn records_not_a_list(&self) -> bool {
-        self.0
-            .borrow_dependent()
-            .records_value
-            .is_some_and(|v| !v.is_null() && !v.is_array())
-    }
-
-    /// How many records the document holds.
+    /// How many records the page holds.
     pub fn len(&self) -> usize {
-        self.0.borrow_dependent().records.len()
+        self.parsed.borrow_dependent().records.len()
     }
 
-    /// Whether the document holds no records.
+    /// Whether the page holds no records.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// The document as a `serde_json` value with the records' list left out (null in
-    /// its place): what pagination reads (next cursors, totals, next URLs).
-    pub fn without_records(&self) -> Value {
-        let index = self.0.borrow_dependent();
-        let root = self.0.borrow_owner();
-        match index.records_value {
-            Some(records) if std::ptr::eq(records, root) => Value::Null,
-            records => to_json_skipping(root, records.map(|v| v as *const sonic_rs::Value)),
+    /// The page without its records (an empty list in their place): what pagination
+    /// reads.
+    pub fn without_records(&self) -> &Value {
+        &self.parsed.borrow_dependent().rest
+    }
+
+    /// The whole page as a value.
+    pub fn to_json(self: &Arc<Self>) -> Value {
+        let records = Value::Array(
+            Arc::clone(self)
+                .into_records()
+                .map(|record| record.to_json())
+                .collect(),
+        );
+        if self.path.is_empty() {
+            return records;
         }
+        let mut whole = self.without_records().clone();
+        let mut place = &mut whole;
+        for step in &self.path {
+            match place {
+                Value::Object(map) => place = map.entry(step.clone()).or_insert(Value::Null),
+                _ => return whole,
+            }
+        }
+        if place.is_array() {
+            *place = records;
+        }
+        whole
     }
 
-    /// The whole document as a `serde_json` value.
-    pub fn to_json(&self) -> Value {
-        to_json(self.0.borrow_owner())
-    }
-
-    /// The records of a shared document, in order.
+    /// The records of a shared page, in order.
     pub fn into_records(self: Arc<Self>) -> impl Iterator<Item = DocRecord> {
         (0..self.len()).map(move |index| DocRecord {
             doc: Arc::clone(&self),
@@ -172,7 +154,7 @@ impl Doc {
     }
 }
 
-/// One record of a [`Doc`], read in place; the document lives as long as its records.
+/// One record of a [`Doc`], read in place; the page lives as long as its records.
 #[derive(Clone)]
 pub struct DocRecord {
     doc: Arc<Doc>,
@@ -185,94 +167,98 @@ impl fmt::Debug for DocRecord {
     }
 }
 
-static NULL: sonic_rs::Value = sonic_rs::Value::new();
+/// A record as read: its fields, or the record when it is not an object.
+enum View<'d> {
+    Object(&'d [(Cow<'d, str>, Field<'d>)]),
+    Other(&'d Value),
+}
+
+static NULL: Value = Value::Null;
 
 impl DocRecord {
-    /// The record as parsed.
-    fn value(&self) -> &sonic_rs::Value {
-        self.doc
-            .0
-            .borrow_dependent()
-            .records
-            .get(self.index)
-            .map_or(&NULL, |(record, _)| record)
-    }
-
-    /// The record's top-level fields, in document order.
-    fn fields(&self) -> &[(&str, Field<'_>)] {
-        let index = self.doc.0.borrow_dependent();
-        let start = index.records.get(self.index).map_or(0, |(_, start)| *start);
-        let end = index
-            .records
-            .get(self.index + 1)
-            .map_or(index.fields.len(), |(_, start)| *start);
-        index.fields.get(start..end).unwrap_or_default()
-    }
-
-    /// The record as a `serde_json` value.
-    pub fn to_json(&self) -> Value {
-        to_json(self.value())
-    }
-
-    /// The value at a dotted path (as [`super::identity::lookup`] reads one), as a
-    /// `serde_json` value; `None` when missing or null.
-    pub fn lookup(&self, path: &str) -> Option<Value> {
-        let mut steps = path.split('.');
-        let first = steps.next()?;
-        // The last field of that name counts, as in a `serde_json` object.
-        let field = self
-            .fields()
-            .iter()
-            .rev()
-            .find(|(key, _)| *key == first)
-            .map(|(_, field)| *field)?;
-        let mut current = match field {
-            Field::Null => return None,
-            Field::Text(text) => {
-                return (steps.next().is_none()).then(|| Value::String(text.to_string()));
+    fn view(&self) -> View<'_> {
+        let page = self.doc.parsed.borrow_dependent();
+        match page.records.get(self.index) {
+            Some(Record::Object { start }) => {
+                let end = match page.records.get(self.index + 1..) {
+                    Some(rest) => rest.iter().find_map(|r| match r {
+                        Record::Object { start } => Some(*start),
+                        Record::Other(_) => None,
+                    }),
+                    None => None,
+                }
+                .unwrap_or(page.fields.len());
+                View::Object(page.fields.get(*start..end).unwrap_or_default())
             }
-            Field::Other(value) => value,
-        };
-        for step in steps {
-            current = step_into(current, step)?;
+            Some(Record::Other(value)) => View::Other(value),
+            None => View::Other(&NULL),
         }
-        (!current.is_null()).then(|| to_json(current))
     }
 
-    /// Applies `mapping` to the record: the fields it reads are taken from the page in
-    /// place (text borrowed, other values converted), and the whole record is built as
-    /// a value only when a statement needs it. The outcome is the one
-    /// [`Mapping::apply`] gives on [`to_json`](Self::to_json).
+    /// The record as a value.
+    pub fn to_json(&self) -> Value {
+        match self.view() {
+            View::Object(fields) => {
+                let mut map = Map::new();
+                for (key, field) in fields {
+                    let value = match field {
+                        Field::Null => Value::Null,
+                        Field::Text(text) => Value::String(text.to_string()),
+                        Field::Other(value) => value.clone(),
+                    };
+                    map.insert(key.to_string(), value);
+                }
+                Value::Object(map)
+            }
+            View::Other(value) => value.clone(),
+        }
+    }
+
+    /// The value at a dotted path (as [`super::identity::lookup`] reads one); `None`
+    /// when missing or null.
+    pub fn lookup(&self, path: &str) -> Option<Value> {
+        let fields = match self.view() {
+            View::Object(fields) => fields,
+            View::Other(value) => return lookup_in(value, path).cloned(),
+        };
+        let (first, rest) = match path.split_once('.') {
+            Some((first, rest)) => (first, Some(rest)),
+            None => (path, None),
+        };
+        // The last field of that name counts, as in a `serde_json` object.
+        let (_, field) = fields.iter().rev().find(|(key, _)| key == first)?;
+        match (field, rest) {
+            (Field::Null, _) | (Field::Text(_), Some(_)) => None,
+            (Field::Text(text), None) => Some(Value::String(text.to_string())),
+            (Field::Other(value), None) => Some(value.clone()),
+            (Field::Other(value), Some(rest)) => lookup_in(value, rest).cloned(),
+        }
+    }
+
+    /// Applies `mapping` to the record: the fields it reads are taken from the page as
+    /// they were read (text borrowed), and the whole record is built as a value only
+    /// when a statement needs it. The outcome is the one [`Mapping::apply`] gives on
+    /// [`to_json`](Self::to_json).
     pub fn map(&self, mapping: &Mapping, vars: &Value, slots: &mut SlotMemo) -> Outcome {
-        let mut found: SmallVec<[Field<'_>; 16]> = smallvec![Field::Null; mapping.field_count()];
-        for (position, (key, field)) in self.fields().iter().enumerate() {
+        let fields = match self.view() {
+            View::Object(fields) => fields,
+            View::Other(value) => return mapping.apply(value, vars),
+        };
+        let mut found: SmallVec<[FieldValue<'_>; 16]> =
+            smallvec![FieldValue::Null; mapping.field_count()];
+        for (position, (key, field)) in fields.iter().enumerate() {
             if let Some(place) = slots
                 .slot(mapping, position, key)
                 .and_then(|slot| found.get_mut(slot))
             {
-                *place = *field;
+                *place = match field {
+                    Field::Null => FieldValue::Null,
+                    Field::Text(text) => FieldValue::Text(text),
+                    Field::Other(value) => FieldValue::Value(value),
+                };
             }
         }
-        // Values other than text (numbers mostly) are converted; they are few.
-        let converted: SmallVec<[Value; 4]> = found
-            .iter()
-            .filter_map(|field| match field {
-                Field::Other(value) => Some(to_json(value)),
-                Field::Null | Field::Text(_) => None,
-            })
-            .collect();
-        let mut converted_values = converted.iter();
-        let fields: SmallVec<[FieldValue<'_>; 16]> = found
-            .iter()
-            .map(|field| match field {
-                Field::Null => FieldValue::Null,
-                Field::Text(text) => FieldValue::Text(text),
-                Field::Other(_) => converted_values
-                    .next()
-                    .map_or(FieldValue::Null, FieldValue::Value),
-            })
-            .collect();
-        mapping.apply_fields(&fields, || self.to_json(), vars)
+        mapping.apply_fields(&found, || self.to_json(), vars)
     }
 }
 
@@ -304,153 +290,277 @@ impl SlotMemo {
     }
 }
 
-/// A top-level field of a record read in place.
-#[derive(Clone, Copy)]
-enum Field<'a> {
-    Null,
-    Text(&'a str),
-    /// Anything else (numbers, booleans, lists, objects), to be converted if read.
-    Other(&'a sonic_rs::Value),
+/// Why a page is left to the ordinary parse (never shown: that parse explains).
+fn elsewhere<E: de::Error>() -> E {
+    E::custom("left to the ordinary parse")
 }
 
-impl<'a> Field<'a> {
-    fn of(value: &'a sonic_rs::Value) -> Field<'a> {
-        match value.get_type() {
-            JsonType::Null => Field::Null,
-            JsonType::String => value.as_str().map_or(Field::Other(value), Field::Text),
-            _ => Field::Other(value),
+/// A level of the page on the way to the records: an object whose key `path[0]`
+/// leads on; gives the level without the records.
+struct Level<'p, 'a> {
+    path: &'p [&'p str],
+    page: &'p mut Page<'a>,
+}
+
+impl<'de> DeserializeSeed<'de> for Level<'_, 'de> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        match self.path.split_first() {
+            None => deserializer.deserialize_any(Records(self.page)),
+            Some(_) => deserializer.deserialize_any(self),
         }
     }
 }
 
-/// The records' list, by address (what [`within`] skips).
-fn list_value(value: Option<&sonic_rs::Value>) -> Option<*const sonic_rs::Value> {
-    value.map(|v| v as *const sonic_rs::Value)
-}
+impl<'de> Visitor<'de> for Level<'_, 'de> {
+    type Value = Value;
 
-/// Whether `value` nests at most `levels` deep (a list or an object is a level),
-/// leaving out the value at `skip` (by address).
-fn within(value: &sonic_rs::Value, levels: usize, skip: Option<*const sonic_rs::Value>) -> bool {
-    if skip.is_some_and(|s| std::ptr::eq(s, value)) {
-        return true;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
     }
-    match value.get_type() {
-        JsonType::Object => {
-            levels > 0
-                && value
-                    .as_object()
-                    .is_none_or(|o| o.iter().all(|(_, v)| within(v, levels - 1, skip)))
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let Some((step, further)) = self.path.split_first() else {
+            return Err(elsewhere());
+        };
+        let mut rest = Map::new();
+        while let Some(key) = map.next_key_seed(Text)? {
+            let value = if key == *step {
+                // A later list of records replaces an earlier one, as the later key
+                // replaces the earlier in a value.
+                self.page.records.clear();
+                self.page.fields.clear();
+                map.next_value_seed(Level {
+                    path: further,
+                    page: self.page,
+                })?
+            } else {
+                map.next_value()?
+            };
+            rest.insert(key.into_owned(), value);
         }
-        JsonType::Array => {
-            levels > 0
-                && value
-                    .as_array()
-                    .is_none_or(|a| a.iter().all(|v| within(v, levels - 1, skip)))
-        }
-        _ => true,
+        Ok(Value::Object(rest))
     }
-}
 
-/// One step of a path: an object's key (its last occurrence) or a list's index.
-fn step_into<'v>(value: &'v sonic_rs::Value, step: &str) -> Option<&'v sonic_rs::Value> {
-    if let Some(object) = value.as_object() {
-        object
-            .iter()
-            .filter(|(key, _)| *key == step)
-            .last()
-            .map(|(_, v)| v)
-    } else if let Some(items) = value.as_array() {
-        items.get(step.parse::<usize>().ok()?)
-    } else {
-        None
+    // Anything but an object on the way: a missing list of records is an empty page.
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
     }
-}
-
-/// A parsed value as a `serde_json` value (a key given twice: the last one counts,
-/// as when `serde_json` parses the text).
-pub fn to_json(value: &sonic_rs::Value) -> Value {
-    to_json_skipping(value, None)
-}
-
-/// [`to_json`], with the value at `skip` (by address) left as null. Documents are at
-/// most [`MAX_DEPTH`] deep (checked when parsed), which bounds the recursion.
-fn to_json_skipping(value: &sonic_rs::Value, skip: Option<*const sonic_rs::Value>) -> Value {
-    if skip.is_some_and(|s| std::ptr::eq(s, value)) {
-        return Value::Null;
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
     }
-    if let Some(text) = value.as_str() {
-        Value::String(text.to_string())
-    } else if let Some(object) = value.as_object() {
-        let mut map = Map::new();
-        for (key, v) in object.iter() {
-            map.insert(key.to_string(), to_json_skipping(v, skip));
-        }
-        Value::Object(map)
-    } else if let Some(items) = value.as_array() {
-        Value::Array(items.iter().map(|v| to_json_skipping(v, skip)).collect())
-    } else if let Some(b) = value.as_bool() {
-        Value::Bool(b)
-    } else if let Some(u) = value.as_u64() {
-        Value::Number(u.into())
-    } else if let Some(i) = value.as_i64() {
-        Value::Number(i.into())
-    } else if let Some(f) = value.as_f64() {
-        // Finite: the parser refuses numbers out of range.
-        Number::from_f64(f).map_or(Value::Null, Value::Number)
-    } else {
-        Value::Null
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    // A path stepping through a list: left to the ordinary parse.
+    fn visit_seq<A: SeqAccess<'de>>(self, _seq: A) -> Result<Value, A::Error> {
+        Err(elsewhere())
     }
 }
 
-/// Whether the JSON text nests lists and objects at most `limit` deep (text inside
-/// strings ignored; malformed text is the parser's to judge). Strings, most of a
-/// page, are skipped eight bytes at a time.
-fn nesting_within(text: &[u8], limit: usize) -> bool {
-    let mut depth = 0usize;
-    let mut at = 0;
-    while let Some(&byte) = text.get(at) {
-        at += 1;
-        match byte {
-            b'"' => match string_end(text, at) {
-                Some(end) => at = end,
-                None => return true,
-            },
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > limit {
-                    return false;
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
+/// The value at the records' path: a list of records (or null: none).
+struct Records<'p, 'a>(&'p mut Page<'a>);
+
+impl<'de> Visitor<'de> for Records<'_, 'de> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of records")
     }
-    true
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let page = self.0;
+        while seq.next_element_seed(OneRecord(page))?.is_some() {}
+        // The list's place in the page (see `Doc::to_json`).
+        Ok(Value::Array(Vec::new()))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    // Anything else where the records should be: the ordinary parse says what.
+    fn visit_map<A: MapAccess<'de>>(self, _map: A) -> Result<Value, A::Error> {
+        Err(elsewhere())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Value, E> {
+        Err(elsewhere())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Value, E> {
+        Err(elsewhere())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Value, E> {
+        Err(elsewhere())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Value, E> {
+        Err(elsewhere())
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Value, E> {
+        Err(elsewhere())
+    }
 }
 
-/// Where the string whose text starts at `at` ends (just past its closing quote).
-fn string_end(text: &[u8], mut at: usize) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([1; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    // Whether a byte of `word` is `byte` (the classic zero-byte test on `word ^ byte`).
-    let has = |word: u64, byte: u8| {
-        let x = word ^ (ONES * u64::from(byte));
-        x.wrapping_sub(ONES) & !x & HIGHS != 0
-    };
-    loop {
-        while let Some(chunk) = text.get(at..at + 8) {
-            let word = u64::from_ne_bytes(chunk.try_into().ok()?);
-            if has(word, b'"') || has(word, b'\\') {
-                break;
-            }
-            at += 8;
+/// One record of the list: its top-level fields when it is an object.
+struct OneRecord<'p, 'a>(&'p mut Page<'a>);
+
+impl<'de> DeserializeSeed<'de> for OneRecord<'_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for OneRecord<'_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a record")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let page = self.0;
+        page.records.push(Record::Object {
+            start: page.fields.len(),
+        });
+        while let Some(key) = map.next_key_seed(Text)? {
+            let field = map.next_value_seed(FieldSeed)?;
+            page.fields.push((key, field));
         }
-        match text.get(at)? {
-            b'"' => return Some(at + 1),
-            // The escaped byte is skipped too.
-            b'\\' => at += 2,
-            _ => at += 1,
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
         }
+        self.0.records.push(Record::Other(Value::Array(items)));
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.0.records.push(Record::Other(Value::Null));
+        Ok(())
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        self.0.records.push(Record::Other(Value::Bool(v)));
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        self.0.records.push(Record::Other(Value::from(v)));
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        self.0.records.push(Record::Other(Value::from(v)));
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        self.0.records.push(Record::Other(Value::from(v)));
+        Ok(())
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        self.0.records.push(Record::Other(Value::from(v)));
+        Ok(())
+    }
+}
+
+/// Text borrowed from the page where it has no escapes, else unescaped.
+struct Text;
+
+impl<'de> DeserializeSeed<'de> for Text {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Text {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("text")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_string()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
+/// A record's top-level field.
+struct FieldSeed;
+
+impl<'de> DeserializeSeed<'de> for FieldSeed {
+    type Value = Field<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FieldSeed {
+    type Value = Field<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Field::Text(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Field::Text(Cow::Owned(v.to_string())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Field::Text(Cow::Owned(v)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Field::Null)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Field::Other(Value::Bool(v)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Field::Other(Value::from(v)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Field::Other(Value::from(v)))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Field::Other(Value::from(v)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Field::Other(Value::Array(items)))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut object = Map::new();
+        while let Some((key, value)) = map.next_entry::<String, Value>()? {
+            object.insert(key, value);
+        }
+        Ok(Field::Other(Value::Object(object)))
     }
 }
 
@@ -462,7 +572,7 @@ mod tests {
     use super::*;
 
     fn doc(text: &str, path: Option<&str>) -> Arc<Doc> {
-        match Doc::parse(text, path) {
+        match Doc::parse(text.to_string(), path) {
             Some(doc) => Arc::new(doc),
             None => panic!("not parsed in place: {text}"),
         }
@@ -477,7 +587,7 @@ mod tests {
         assert_eq!(page.len(), 2);
         assert_eq!(
             page.without_records(),
-            json!({"data": {"items": null}, "next": "abc"})
+            &json!({"data": {"items": []}, "next": "abc"})
         );
         let records: Vec<Value> = page.into_records().map(|r| r.to_json()).collect();
         assert_eq!(
@@ -505,13 +615,11 @@ mod tests {
     }
 
     #[test]
-    fn deep_or_malformed_documents_are_left_to_serde_json() {
-        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-        assert!(Doc::parse(&deep, None).is_none());
-        // serde_json's limit, with the records at the top, under a path, in a record,
-        // and beside the records.
+    fn what_serde_json_refuses_is_left_to_it() {
+        // serde_json's nesting limit, with the records at the top, under a path, in a
+        // record, and beside the records.
         let nested = |levels: usize| format!("{}{}", "[".repeat(levels), "]".repeat(levels));
-        for (depth, used) in [(MAX_DEPTH, true), (MAX_DEPTH + 1, false)] {
+        for depth in [127, 128, 100_000] {
             let at_top = nested(depth);
             let under_path = format!(r#"{{"data": {}}}"#, nested(depth - 1));
             let in_record = format!(r#"{{"data": [{{"a": {}}}]}}"#, nested(depth - 3));
@@ -523,23 +631,41 @@ mod tests {
                 (&beside, Some("data")),
             ] {
                 let parsed: Result<Value, _> = serde_json::from_str(text);
-                assert_eq!(parsed.is_ok(), used, "serde_json on {depth}: {text}");
-                assert_eq!(Doc::parse(text, path).is_some(), used, "{depth}: {text}");
+                assert_eq!(
+                    parsed.is_ok(),
+                    depth == 127,
+                    "serde_json on {depth}: {text}"
+                );
+                let read = Doc::parse(text.clone(), path).is_some();
+                assert_eq!(read, depth == 127, "{depth}: {text}");
             }
         }
-        // Past the brackets counted at once, the text is scanned first.
-        let wide = format!("[{}]", vec!["[[1]]"; SHALLOW_BRACKETS].join(","));
-        assert_eq!(doc(&wide, None).len(), SHALLOW_BRACKETS);
-        // Brackets inside strings do not count.
-        let quoted = format!("[\"{}\\\"{}\"]", "[".repeat(200), "{".repeat(200));
-        assert!(Doc::parse(&quoted, None).is_some());
         for bad in [
             r#"{"a": 1,}"#,
             r#"{"a": "\ud800"}"#,
             "[1] x",
             r#"{"a": 1e400}"#,
         ] {
-            assert!(Doc::parse(bad, None).is_none(), "{bad}");
+            assert!(Doc::parse(bad.to_string(), None).is_none(), "{bad}");
+        }
+        // Records that are not a list, and a path through a list.
+        for (text, path) in [
+            (r#"{"data": {"id": 1}}"#, "data"),
+            (r#"{"data": "x"}"#, "data.items"),
+            (r#"{"data": [{"items": []}]}"#, "data.0.items"),
+        ] {
+            let Ok(value) = serde_json::from_str::<Value>(text) else {
+                panic!("not JSON: {text}");
+            };
+            let read = Doc::parse(text.to_string(), Some(path));
+            // A missing list is an empty page; a list elsewhere is the value path's.
+            match read {
+                Some(page) => {
+                    assert!(page.is_empty(), "{text}");
+                    assert_eq!(page.without_records(), &value, "{text}");
+                }
+                None => assert_ne!(path, "data.items", "{text}"),
+            }
         }
     }
 

@@ -88,7 +88,7 @@ impl Response {
     /// The body as a page of records at the dotted `records` path: read in place
     /// (see [`Doc`]) when the document parser takes it, else as a JSON value.
     pub fn page(&self, records: Option<&str>) -> Result<PageBody, HttpError> {
-        if let Ok(text) = std::str::from_utf8(&self.body)
+        if let Ok(text) = String::from_utf8(self.body.to_vec())
             && !text.trim().is_empty()
             && let Some(doc) = Doc::parse(text, records)
         {

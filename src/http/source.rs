@@ -306,7 +306,8 @@ enum PageRecords {
 
 impl HttpSourceReader {
     /// Tells the pager about `page` and takes its records: what comes next, and the
-    /// records; an error when the records are not a list.
+    /// records; an error when the records are not a list (a page read in place has
+    /// a list there, or none).
     fn page_records(
         &self,
         page: PageBody,
@@ -314,12 +315,6 @@ impl HttpSourceReader {
         link: Option<&str>,
     ) -> Result<(Next, PageRecords), String> {
         let path = self.config.records.as_deref();
-        let page = match page {
-            // Something other than a list where the records should be: the value
-            // path says what was found.
-            PageBody::Doc(doc) if doc.records_not_a_list() => PageBody::Json(doc.to_json()),
-            page => page,
-        };
         match page {
             PageBody::Json(mut body) => {
                 let count = match path {
@@ -339,13 +334,15 @@ impl HttpSourceReader {
             PageBody::Doc(doc) => {
                 // Pagination reads the page without its records, unless one of its
                 // paths leads into them.
+                let whole;
                 let body = if self.pagination_reads_records() {
-                    doc.to_json()
+                    whole = doc.to_json();
+                    &whole
                 } else {
                     doc.without_records()
                 };
                 let next = pager.next(&PageSeen {
-                    body: &body,
+                    body,
                     link,
                     count: doc.len(),
                 });
