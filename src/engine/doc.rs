@@ -440,39 +440,44 @@ impl<'de> Visitor<'de> for OneRecord<'_, 'de> {
         Ok(())
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
-        }
-        self.0.records.push(Record::Other(Value::Array(items)));
-        Ok(())
+    // A record that is not an object is kept as a value.
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        self.other(list(seq)?)
     }
-
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.0.records.push(Record::Other(Value::Null));
-        Ok(())
+        self.other(Value::Null)
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
-        self.0.records.push(Record::Other(Value::Bool(v)));
-        Ok(())
+        self.other(Value::Bool(v))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
-        self.0.records.push(Record::Other(Value::from(v)));
-        Ok(())
+        self.other(Value::from(v))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
-        self.0.records.push(Record::Other(Value::from(v)));
-        Ok(())
+        self.other(Value::from(v))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
-        self.0.records.push(Record::Other(Value::from(v)));
-        Ok(())
+        self.other(Value::from(v))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        self.0.records.push(Record::Other(Value::from(v)));
+        self.other(Value::from(v))
+    }
+}
+
+impl OneRecord<'_, '_> {
+    fn other<E>(self, record: Value) -> Result<(), E> {
+        self.0.records.push(Record::Other(record));
         Ok(())
     }
+}
+
+/// The rest of a list, as a value.
+fn list<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<Value, A::Error> {
+    let mut items = Vec::new();
+    while let Some(item) = seq.next_element()? {
+        items.push(item);
+    }
+    Ok(Value::Array(items))
 }
 
 /// Text borrowed from the page where it has no escapes, else unescaped.
@@ -548,12 +553,8 @@ impl<'de> Visitor<'de> for FieldSeed {
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
         Ok(Field::Other(Value::from(v)))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Field::Other(Value::Array(items)))
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        list(seq).map(Field::Other)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut object = Map::new();
