@@ -83,11 +83,11 @@ impl Doc {
             .unwrap_or_default();
         let parsed = Parsed::try_new(text, |text| {
             // Room for the records and their fields, guessed from the size of the
-            // text (a field takes a dozen bytes or more), so that the lists are not
-            // copied as they grow.
+            // text (a field takes a dozen bytes or more), so that the lists of an
+            // ordinary page are not copied as they grow (a huge page's grow as needed).
             let mut page = Page {
-                records: Vec::with_capacity(text.len() / 256),
-                fields: Vec::with_capacity(text.len() / 12),
+                records: Vec::with_capacity((text.len() / 256).min(1 << 14)),
+                fields: Vec::with_capacity((text.len() / 12).min(1 << 16)),
                 ..Page::default()
             };
             let mut reader = serde_json::Deserializer::from_str(text);
@@ -135,7 +135,10 @@ impl Doc {
         let mut place = &mut whole;
         for step in &self.path {
             match place {
-                Value::Object(map) => place = map.entry(step.clone()).or_insert(Value::Null),
+                Value::Object(map) => match map.get_mut(step) {
+                    Some(next) => place = next,
+                    None => return whole,
+                },
                 _ => return whole,
             }
         }
@@ -595,6 +598,12 @@ mod tests {
             records,
             vec![json!({"id": 1, "name": "Ada"}), json!({"id": "2"})]
         );
+        let text = r#"{"data": {"items": [{"id": 1}], "more": true}, "next": null}"#;
+        let expected: Value = serde_json::from_str(text).unwrap_or_default();
+        assert_eq!(doc(text, Some("data.items")).to_json(), expected);
+        let text = r#"{"data": {"items": null}}"#;
+        let expected: Value = serde_json::from_str(text).unwrap_or_default();
+        assert_eq!(doc(text, Some("data.items")).to_json(), expected);
         let whole = doc(r#"[{"id": 1}]"#, None);
         assert_eq!(whole.len(), 1);
         let nothing = doc(r#"{"data": {}}"#, Some("data.items"));
