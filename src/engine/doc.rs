@@ -701,16 +701,7 @@ mod tests {
     }
 
     fn mapping(text: &str) -> Mapping {
-        use crate::diagnostic::SourceFile;
-        use crate::mapping::functions::Registry;
-        use crate::mapping::{Environment, NoImports, compile};
-        let registry = Registry::builtin();
-        let env = Environment {
-            functions: &registry,
-            vars: None,
-            imports: &NoImports,
-        };
-        match compile(&SourceFile::new("doc.map", text), &env).mapping {
+        match crate::mapping::tests::compile_text(text).mapping {
             Some(mapping) => mapping,
             None => panic!("the test mapping does not compile: {text}"),
         }

@@ -56,8 +56,7 @@ pub struct Response {
     pub hidden: Vec<String>,
 }
 
-/// A page's body: read in place, or (when the document parser did not take it) a
-/// JSON value.
+/// A page's body: read in place, or (when its records cannot be) a JSON value.
 #[derive(Debug)]
 pub enum PageBody {
     Doc(Arc<Doc>),
@@ -86,7 +85,8 @@ impl Response {
     }
 
     /// The body as a page of records at the dotted `records` path: read in place
-    /// (see [`Doc`]) when the document parser takes it, else as a JSON value.
+    /// (see [`Doc`]) when its records are a list (or missing), else as a JSON value,
+    /// whose errors say what is wrong.
     pub fn page(&self, records: Option<&str>) -> Result<PageBody, HttpError> {
         if let Ok(text) = String::from_utf8(self.body.to_vec())
             && !text.trim().is_empty()

@@ -27,4 +27,4 @@ pub use record::MappedRecord;
 pub use rows::RowMapping;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -11,7 +11,7 @@ use super::{Compilation, Environment, NoImports, Outcome, compile};
 use crate::diagnostic::SourceFile;
 
 /// Compiles `text` with the built-in functions (also used by other modules' tests).
-pub(super) fn compile_text(text: &str) -> Compilation {
+pub(crate) fn compile_text(text: &str) -> Compilation {
     let registry = Registry::builtin();
     let env = Environment {
         functions: &registry,
