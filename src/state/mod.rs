@@ -37,7 +37,7 @@ use error::Fail;
 pub use error::StateError;
 pub use inbox::{EncodedEvent, InboxEvent, Incoming, Received};
 pub use model::{Commit, FailedRecord, PipelineState, RecordState, RunTicket};
-pub use reader::StateReader;
+pub use reader::{PipelineRecords, StateReader};
 pub use synced::Synced;
 use tables::{
     FAILED, JOURNAL, JOURNAL_OPS, META, PIPELINES, REPORTS, RUN_IDS, RUN_SEQ, SCHEMA_KEY,

@@ -51,6 +51,28 @@ impl StateReader {
             .map_err(|f| f.at(self.path.clone()))
     }
 
+    /// One pipeline's records, for a run's many lookups: the handle opens the table once
+    /// and answers without the shared list of opened tables (and its lock).
+    pub fn pipeline<'r>(&'r self, pipeline: &'r str) -> Result<PipelineRecords<'r>, StateError> {
+        let records = self.open(pipeline).map_err(|f| f.at(self.path.clone()))?;
+        Ok(PipelineRecords {
+            pipeline,
+            records,
+            path: &self.path,
+        })
+    }
+
+    fn open(&self, pipeline: &str) -> Result<Records, Fail> {
+        match self
+            .txn
+            .open_table(chunks_table(&chunks_table_name(pipeline)))
+        {
+            Ok(records) => Ok(Some(records)),
+            Err(TableError::TableDoesNotExist(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     fn lookup(&self, pipeline: &str, source_id: &str) -> Result<Option<RecordState>, Fail> {
         {
             let tables = self.tables.read().unwrap_or_else(|e| e.into_inner());
@@ -58,20 +80,27 @@ impl StateReader {
                 return find(records, pipeline, source_id);
             }
         }
-        let records = match self
-            .txn
-            .open_table(chunks_table(&chunks_table_name(pipeline)))
-        {
-            Ok(records) => Some(records),
-            Err(TableError::TableDoesNotExist(_)) => None,
-            Err(e) => return Err(e.into()),
-        };
+        let records = self.open(pipeline)?;
         let found = find(&records, pipeline, source_id);
         let mut tables = self.tables.write().unwrap_or_else(|e| e.into_inner());
         if !tables.iter().any(|(name, _)| name == pipeline) {
             tables.push((pipeline.to_string(), records));
         }
         found
+    }
+}
+
+/// One pipeline's records in a snapshot (`StateReader::pipeline`).
+pub struct PipelineRecords<'r> {
+    pipeline: &'r str,
+    records: Records,
+    path: &'r PathBuf,
+}
+
+impl PipelineRecords<'_> {
+    /// What the snapshot knows of one source record of the pipeline.
+    pub fn record(&self, source_id: &str) -> Result<Option<RecordState>, StateError> {
+        find(&self.records, self.pipeline, source_id).map_err(|f| f.at(self.path.clone()))
     }
 }
 
