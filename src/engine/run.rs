@@ -21,7 +21,7 @@ use crate::formats::Flow;
 use crate::mapping::links::with_links;
 use crate::pipeline::{self, AfterRead, Deletes, FileSource, SyncMode};
 use crate::report::{Counts, Problem, ProblemKind, Report, RunStatus, Trigger};
-use crate::state::{Commit, FailedRecord, RecordState, State, StateReader};
+use crate::state::{Commit, FailedRecord, PipelineRecords, RecordState, State};
 
 /// How to run.
 #[derive(Debug, Clone)]
@@ -71,6 +71,11 @@ pub struct RunResult {
 
 /// Record states are committed in batches of this many.
 const BATCH: usize = 2_000;
+
+/// The batch for a staged destination (`Destination::staged`), whose writes become
+/// visible, and their record states durable, only when the run finishes: larger
+/// batches only mean fewer commits, and memory stays bounded all the same.
+const STAGED_BATCH: usize = 16_000;
 /// A report lists at most this many problems (the counts stay exact).
 const MAX_PROBLEMS: usize = 10_000;
 
@@ -164,6 +169,7 @@ fn run_on(
         _ => None,
     };
     let reader = state.map(State::reader).transpose()?;
+    let known_records = reader.as_ref().map(|r| r.pipeline(name)).transpose()?;
 
     // Connectors.
     let cx = connect::Context {
@@ -192,6 +198,10 @@ fn run_on(
         Some(connect::open_destination(prepared, &cx).map_err(EngineError::Setup)?)
     };
     let window = destination.as_ref().map_or(1, |d| d.window().max(1));
+    let batch_size = match &destination {
+        Some(d) if d.staged() => STAGED_BATCH,
+        _ => BATCH,
+    };
 
     let ahead = Ahead {
         prepared,
@@ -206,12 +216,13 @@ fn run_on(
         ahead: &ahead,
         prepared,
         options,
-        reader: reader.as_ref(),
+        known: known_records.as_ref(),
         state: live,
         store: state,
         destination,
         pending: Vec::with_capacity(window),
         window,
+        batch_size,
         id_path,
         saved_cursor: saved_cursor.as_deref(),
         new_cursor: None,
@@ -373,7 +384,8 @@ struct Walk<'r> {
     ahead: &'r Ahead<'r>,
     prepared: &'r Prepared,
     options: &'r RunOptions,
-    reader: Option<&'r StateReader>,
+    /// What the state knew of the pipeline's records when the run began.
+    known: Option<&'r PipelineRecords<'r>>,
     /// The state store, except in a dry run.
     state: Option<&'r State>,
     /// The state store for reading, in a dry run too (when there is one).
@@ -383,6 +395,8 @@ struct Walk<'r> {
     pending: Vec<Pending>,
     /// How many writes the destination takes at once.
     window: usize,
+    /// How many record changes a state commit takes (`BATCH` or `STAGED_BATCH`).
+    batch_size: usize,
     id_path: &'r str,
     saved_cursor: Option<&'r str>,
     new_cursor: Option<String>,
@@ -542,7 +556,7 @@ impl Walk<'_> {
             // Not past the cursor (returned above) or no id: cannot happen.
             None => return,
         };
-        let known = match self.reader.map(|r| r.record(self.name, &id)).transpose() {
+        let known = match self.known.map(|r| r.record(&id)).transpose() {
             Ok(known) => known.flatten(),
             Err(e) => {
                 self.fatal = Some(e.to_string());
@@ -598,7 +612,8 @@ impl Walk<'_> {
         if self.pending.is_empty() {
             return;
         }
-        let mut pending = std::mem::replace(&mut self.pending, Vec::with_capacity(self.window));
+        // The window's vector goes back into `self.pending` afterwards, to be filled again.
+        let mut pending = std::mem::take(&mut self.pending);
         let Some(destination) = self.destination.as_deref_mut() else {
             return;
         };
@@ -627,8 +642,9 @@ impl Walk<'_> {
         for (write, result) in pending.iter_mut().zip(results) {
             self.book(write, result);
         }
-        drop(pending);
-        if self.batch.records.len() + self.batch.seen.len() >= BATCH {
+        pending.clear();
+        self.pending = pending;
+        if self.batch.records.len() + self.batch.seen.len() >= self.batch_size {
             self.flush();
         }
     }
