@@ -1030,3 +1030,83 @@ fn a_platform_that_cannot_be_reached_fails_the_records_without_showing_the_key()
     );
     assert!(!text.contains("k-123"), "the key leaked: {text}");
 }
+
+/// A platform of three routes on 127.0.0.1: `/moved` redirects to `/records` (one
+/// record), `/secure` redirects to the same server as `https://`, which speaks no TLS.
+/// Counts the requests to `/secure`; its address.
+fn redirecting_platform(secure_hits: std::sync::Arc<std::sync::atomic::AtomicUsize>) -> String {
+    use axum::Router;
+    use axum::http::{StatusCode, header};
+    use axum::routing::get;
+    use std::sync::atomic::Ordering;
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
+    listener.set_nonblocking(true).expect("non-blocking");
+    let addr = listener.local_addr().expect("address");
+    let secure = format!("https://{addr}/records");
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async move {
+            let app = Router::new()
+                .route(
+                    "/moved",
+                    get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/records")]) }),
+                )
+                .route(
+                    "/records",
+                    get(|| async {
+                        axum::Json(
+                            json!({"data": [{"id": 1, "email": "a@example.com", "name": "A"}]}),
+                        )
+                    }),
+                )
+                .route(
+                    "/secure",
+                    get(move || {
+                        secure_hits.fetch_add(1, Ordering::SeqCst);
+                        let location = secure.clone();
+                        async move { (StatusCode::FOUND, [(header::LOCATION, location)]) }
+                    }),
+                );
+            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+            axum::serve(listener, app).await.expect("serves");
+        });
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn redirects_within_http_are_followed_and_one_to_https_is_sent_again_over_tls() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let secure_hits = Arc::new(AtomicUsize::new(0));
+    let base = redirecting_platform(Arc::clone(&secure_hits));
+    let p = project();
+    let retries = "records = \"data\"\nretries = { attempts = 1 }";
+    p.write(
+        "pipelines/moved.toml",
+        &reading(&format!("{base}/moved"), retries, ""),
+    );
+    let (code, report) = p.run("moved", &[]);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["counts"]["created"], 1, "{report:#}");
+
+    // The plain client stops at the `https://` redirect; the request goes again, from
+    // the start, through the TLS client, which follows it and meets no TLS server.
+    p.write(
+        "pipelines/secure.toml",
+        &reading(&format!("{base}/secure"), retries, ""),
+    );
+    let (code, report) = p.run("secure", &[]);
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(secure_hits.load(Ordering::SeqCst), 2, "{report:#}");
+    let text = report["problems"].to_string();
+    assert!(
+        !text.contains("302"),
+        "the redirect came back as the answer: {text}"
+    );
+}

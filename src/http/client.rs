@@ -18,6 +18,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use super::error::{HttpError, describe, excerpt};
 use super::limit::Limits;
 use super::retry::{RetryPolicy, parse_retry_after};
+use super::transport::{SendError, Transport};
 use crate::auth::{Authenticator, OutgoingRequest, RequestBody};
 use crate::engine::doc::Doc;
 use crate::pipeline::RateLimit;
@@ -105,7 +106,7 @@ impl Response {
 
 /// One connector's client.
 pub struct Client {
-    http: reqwest::Client,
+    clients: Transport,
     auth: Option<Authenticator>,
     headers: Vec<(String, String)>,
     limits: Limits,
@@ -147,14 +148,10 @@ pub enum Checked<T> {
 impl Client {
     /// Builds the client (no request is sent).
     pub fn new(settings: ClientSettings<'_>) -> Result<Client, HttpError> {
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("sluice/", env!("CARGO_PKG_VERSION")))
-            .timeout(settings.timeout)
-            .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
-            .build()
+        let clients = Transport::new(settings.timeout)
             .map_err(|e| HttpError::Runtime(format!("cannot build the HTTP client: {e}")))?;
         Ok(Client {
-            http,
+            clients,
             auth: settings.auth,
             headers: settings.headers,
             limits: Limits::new(settings.rate_limit, settings.concurrency),
@@ -267,9 +264,10 @@ impl Client {
             Ok(built) => built,
             Err(e) => return Attempt::Final(e),
         };
-        let response = match self.http.execute(built).await {
+        let response = match self.clients.execute(built).await {
             Ok(response) => response,
-            Err(e) => return self.transport(&described, &e),
+            Err(SendError::Transport(e)) => return self.transport(&described, &e),
+            Err(SendError::Setup(message)) => return Attempt::Final(HttpError::Runtime(message)),
         };
         let status = response.status().as_u16();
         let headers = response.headers().clone();

@@ -14,6 +14,7 @@ pub mod retry;
 pub mod runtime;
 pub mod source;
 pub mod template;
+mod transport;
 
 pub use client::{Checked, Client, ClientSettings, Response};
 pub use destination::HttpDestinationWriter;
