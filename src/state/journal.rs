@@ -192,25 +192,28 @@ pub(crate) fn fold(txn: &WriteTransaction, pipeline: &str) -> Result<(), Fail> {
         } else {
             usize::MAX
         });
-        let mut pieces = Vec::new();
+        // Each piece is stored as soon as it is cut (a first run's one merge makes
+        // hundreds); the first keeps the chunk's key, so keys never move.
+        let mut stored_any = false;
+        let mut store = |(id, bytes): (String, Vec<u8>)| -> Result<(), Fail> {
+            let at = match &key {
+                Some(key) if !stored_any => key.as_str(),
+                _ => id.as_str(),
+            };
+            stored_any = true;
+            table.insert(at, bytes.as_slice())?;
+            Ok(())
+        };
         for &(id, record, seen) in &merged {
-            pieces.extend(builder.push(id, record, seen));
+            if let Some(piece) = builder.push(id, record, seen) {
+                store(piece)?;
+            }
         }
-        pieces.extend(builder.finish());
-        match pieces.split_first() {
-            None => {
-                if let Some(key) = &key {
-                    table.remove(key.as_str())?;
-                }
-            }
-            Some(((first_id, bytes), more)) => {
-                // The first piece keeps the chunk's key, so keys never move.
-                let first_key = key.as_deref().unwrap_or(first_id);
-                table.insert(first_key, bytes.as_slice())?;
-                for (id, bytes) in more {
-                    table.insert(id.as_str(), bytes.as_slice())?;
-                }
-            }
+        if let Some(piece) = builder.finish() {
+            store(piece)?;
+        }
+        if !stored_any && let Some(key) = &key {
+            table.remove(key.as_str())?;
         }
     }
     Ok(())
