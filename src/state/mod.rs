@@ -65,34 +65,42 @@ impl std::fmt::Debug for State {
 /// Creates a new state file as a whole: it is built (schema and tables) under a
 /// temporary name next to `path` and linked into place, so a process killed while
 /// creating it never leaves a half-written file that no later run could open. Linking
-/// never replaces a file another process put there first.
-fn create_new(path: &Path) -> Result<(), StateError> {
+/// never replaces a file another process put there first: then `None`, and the caller
+/// opens that one. Otherwise the new file stays open (no second open, whose syncs cost
+/// milliseconds on every run that starts from scratch).
+fn create_new(path: &Path) -> Result<Option<State>, StateError> {
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(format!(".new-{}", std::process::id()));
     let temporary = PathBuf::from(temporary);
     // Left by a killed process that had the same id.
     let _ = fs::remove_file(&temporary);
-    let built = Database::create(&temporary)
+    let built = Database::builder()
+        .set_cache_size(CACHE_BYTES)
+        .create(&temporary)
         .map_err(|source| StateError::Open {
             path: path.to_path_buf(),
             source,
         })
         .and_then(|db| {
-            State {
+            let state = State {
                 db: std::sync::Arc::new(db),
                 path: path.to_path_buf(),
                 durable: true,
-            }
-            .prepare()
+            };
+            state.prepare()?;
+            Ok(state)
         })
-        .and_then(|()| match fs::hard_link(&temporary, path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        .and_then(|state| match fs::hard_link(&temporary, path) {
+            Ok(()) => Ok(Some(state)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
             // A file system without hard links: a rename is atomic too.
-            Err(_) => fs::rename(&temporary, path).map_err(|source| StateError::Create {
-                path: path.to_path_buf(),
-                source,
-            }),
+            Err(_) => match fs::rename(&temporary, path) {
+                Ok(()) => Ok(Some(state)),
+                Err(source) => Err(StateError::Create {
+                    path: path.to_path_buf(),
+                    source,
+                }),
+            },
         });
     let _ = fs::remove_file(&temporary);
     built
@@ -111,8 +119,10 @@ impl State {
                 source,
             })?;
         }
-        if !path.exists() {
-            create_new(path)?;
+        if !path.exists()
+            && let Some(state) = create_new(path)?
+        {
+            return Ok(state);
         }
         // redb caches up to 1 GiB by default; a sync run reads each record's state
         // once, so a small cache serves it as well and keeps memory flat.
