@@ -76,6 +76,9 @@ const BATCH: usize = 2_000;
 /// visible, and their record states durable, only when the run finishes: larger
 /// batches only mean fewer commits, and memory stays bounded all the same.
 const STAGED_BATCH: usize = 16_000;
+/// A staged destination's run holds back at most this many record changes before
+/// committing them (memory stays bounded on long runs).
+const HOLD_AT: usize = 250_000;
 /// A report lists at most this many problems (the counts stay exact).
 const MAX_PROBLEMS: usize = 10_000;
 
@@ -236,6 +239,8 @@ fn run_on(
         preview: Preview::default(),
         batch: new_batch(seq),
         unsynced: false,
+        held: Vec::new(),
+        held_changes: 0,
         fatal: None,
         stopped: false,
         guard_tripped: false,
@@ -300,6 +305,7 @@ fn run_on(
         && read_complete
         && from_source
     {
+        walk.commit_held();
         walk.deletes(pipeline.sync.max_delete_fraction.get())?;
     }
 
@@ -307,6 +313,7 @@ fn run_on(
     if let Some(Err(failure)) = walk.destination.take().map(|d| d.finish()) {
         walk.fatal.get_or_insert(failure.message);
     }
+    walk.commit_held();
     if walk.fatal.is_none() && read_complete && walk.counts.failed == 0 {
         walk.batch.cursor = walk.new_cursor.take();
     }
@@ -417,6 +424,9 @@ struct Walk<'r> {
     /// Commits were made without an fsync (for a staged destination) and no durable
     /// commit followed yet.
     unsynced: bool,
+    /// A staged destination's batches not committed yet, and their record changes.
+    held: Vec<Commit>,
+    held_changes: usize,
     /// What stopped the run, if something did.
     fatal: Option<String>,
     /// `--limit` reached.
@@ -737,14 +747,33 @@ impl Walk<'_> {
         if empty && (staged || !self.unsynced) {
             return;
         }
-        let committed = if staged {
+        if staged {
+            // Nothing of a staged destination's run is visible before it finishes: its
+            // batches are held back and committed together, folded at once.
             self.unsynced = true;
-            state.commit_unsynced(self.name, &batch)
-        } else {
-            self.unsynced = false;
-            state.commit(self.name, &batch)
-        };
-        if let Err(e) = committed {
+            self.held_changes += batch.records.len() + batch.seen.len() + batch.deleted.len();
+            self.held.push(batch);
+            if self.held_changes >= HOLD_AT {
+                self.commit_held();
+            }
+            return;
+        }
+        self.unsynced = false;
+        if let Err(e) = state.commit(self.name, &batch) {
+            self.fatal.get_or_insert(e.to_string());
+        }
+    }
+
+    /// Commits the batches held back for a staged destination (without an fsync: the
+    /// first durable commit after the destination finished takes them to the disk).
+    fn commit_held(&mut self) {
+        let Some(state) = self.state else { return };
+        if self.held.is_empty() {
+            return;
+        }
+        let held = std::mem::take(&mut self.held);
+        self.held_changes = 0;
+        if let Err(e) = state.commit_staged(self.name, &held) {
             self.fatal.get_or_insert(e.to_string());
         }
     }

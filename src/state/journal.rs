@@ -105,26 +105,51 @@ impl<'a> Change<'a> {
 
 /// Folds a pipeline's journal into its records table and empties the journal.
 pub(crate) fn fold(txn: &WriteTransaction, pipeline: &str) -> Result<(), Fail> {
-    let Some(count) = txn
+    fold_with(txn, pipeline, &[])
+}
+
+/// Folds a pipeline's journal and then the record changes of `batches`, in order, into
+/// its records table: what appending each batch to the journal and folding would give,
+/// without writing the batches to the journal first.
+pub(crate) fn fold_with(
+    txn: &WriteTransaction,
+    pipeline: &str,
+    batches: &[Commit],
+) -> Result<(), Fail> {
+    let count = txn
         .open_table(JOURNAL_OPS)?
         .remove(pipeline)?
-        .map(|c| c.value())
-    else {
-        return Ok(());
-    };
+        .map_or(0, |c| c.value());
     let mut entries = Vec::new();
-    {
+    if count > 0 {
         let mut journal = txn.open_table(JOURNAL)?;
         for entry in journal.extract_from_if((pipeline, 0)..=(pipeline, u64::MAX), |_, _| true)? {
             let (key, value) = entry?;
             entries.push((key.value().1, value.value().to_vec()));
         }
     }
+    // The batches in the journal's own layout: their changes then read exactly as if
+    // they had been appended.
+    let staged: Vec<Vec<u8>> = batches
+        .iter()
+        .filter(|batch| {
+            !batch.records.is_empty() || !batch.seen.is_empty() || !batch.deleted.is_empty()
+        })
+        .map(encode_entry)
+        .collect();
+    if entries.is_empty() && staged.is_empty() {
+        return Ok(());
+    }
 
+    let staged_changes: usize = batches
+        .iter()
+        .map(|b| b.records.len() + b.seen.len() + b.deleted.len())
+        .sum();
     let mut changes: Vec<(&str, Change<'_>)> = Vec::with_capacity(
         usize::try_from(count)
             .unwrap_or(0)
-            .min(FOLD_AT as usize * 2),
+            .min(FOLD_AT as usize * 2)
+            + staged_changes,
     );
     for (number, bytes) in &entries {
         decode_entry(bytes, &mut changes).map_err(|why| {
@@ -132,6 +157,10 @@ pub(crate) fn fold(txn: &WriteTransaction, pipeline: &str) -> Result<(), Fail> {
                 "journal entry {number} of pipeline `{pipeline}`: {why}"
             ))
         })?;
+    }
+    for bytes in &staged {
+        decode_entry(bytes, &mut changes)
+            .map_err(|why| Fail::Damaged(format!("a batch of pipeline `{pipeline}`: {why}")))?;
     }
     // stable: each id's changes stay in commit order, and combine into one
     changes.sort_by(|a, b| a.0.cmp(b.0));

@@ -2,7 +2,7 @@
 //! cursor) and the queries a run needs (deletion candidates, counts, records to retry).
 //! Record changes go through the journal (`journal.rs`); reads fold it first.
 
-use redb::{Durability, ReadableTable, ReadableTableMetadata, TableError};
+use redb::{Durability, ReadableTable, ReadableTableMetadata, TableError, WriteTransaction};
 
 use super::chunks::{Chunk, damaged_chunk};
 use super::error::{Fail, StateError};
@@ -39,25 +39,20 @@ impl State {
     ) -> Result<(), StateError> {
         self.write_with(durability, |txn| {
             journal::append(txn, pipeline, batch)?;
-            if let Some(cursor) = &batch.cursor {
-                update_pipeline(txn, pipeline, |state| state.cursor = Some(cursor.clone()))?;
+            commit_rest(txn, pipeline, batch)
+        })
+    }
+
+    /// Commits `batches` in order, in one transaction without waiting for the disk (like
+    /// [`commit_unsynced`](Self::commit_unsynced)), their record changes folded straight
+    /// into the records table rather than written to the journal first: for the batches
+    /// of a staged destination, held back during its run.
+    pub fn commit_staged(&self, pipeline: &str, batches: &[Commit]) -> Result<(), StateError> {
+        self.write_with(Durability::None, |txn| {
+            for batch in batches {
+                commit_rest(txn, pipeline, batch)?;
             }
-            let mut failed = txn.open_table(FAILED)?;
-            for record in &batch.failed {
-                let bytes = to_json("failed record", record)?;
-                failed.insert((pipeline, record.source_id.as_str()), bytes.as_slice())?;
-            }
-            // Most runs have no failed records: then there is nothing to resolve.
-            let any_failed = match failed.range((pipeline, "")..)?.next() {
-                Some(entry) => entry?.0.value().0 == pipeline,
-                None => false,
-            };
-            if any_failed {
-                for id in &batch.resolved {
-                    failed.remove((pipeline, id.as_str()))?;
-                }
-            }
-            Ok(())
+            journal::fold_with(txn, pipeline, batches)
         })
     }
 
@@ -186,4 +181,28 @@ impl State {
             None => journal::fold_all(txn),
         })
     }
+}
+
+/// What a commit holds besides its record changes: the cursor, failed and resolved
+/// records.
+fn commit_rest(txn: &WriteTransaction, pipeline: &str, batch: &Commit) -> Result<(), Fail> {
+    if let Some(cursor) = &batch.cursor {
+        update_pipeline(txn, pipeline, |state| state.cursor = Some(cursor.clone()))?;
+    }
+    let mut failed = txn.open_table(FAILED)?;
+    for record in &batch.failed {
+        let bytes = to_json("failed record", record)?;
+        failed.insert((pipeline, record.source_id.as_str()), bytes.as_slice())?;
+    }
+    // Most runs have no failed records: then there is nothing to resolve.
+    let any_failed = match failed.range((pipeline, "")..)?.next() {
+        Some(entry) => entry?.0.value().0 == pipeline,
+        None => false,
+    };
+    if any_failed {
+        for id in &batch.resolved {
+            failed.remove((pipeline, id.as_str()))?;
+        }
+    }
+    Ok(())
 }

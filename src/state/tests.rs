@@ -442,3 +442,70 @@ fn resolved_ids_remove_only_their_pipelines_failed_records() {
         (vec!["y".to_string()], vec!["x".to_string()])
     );
 }
+
+/// Batches held back and committed together (`commit_staged`, a staged destination's
+/// run) leave the store exactly as committing them one by one does, after a journal
+/// that still holds earlier commits too.
+#[test]
+fn staged_batches_land_like_the_same_commits_one_by_one() {
+    let id = |n: usize| format!("{:x}-{}", (n * 7_919) % 4_001, "y".repeat(n % 7));
+    let batches: Vec<Commit> = (0..6u64)
+        .map(|round| {
+            let mut batch = Commit {
+                seen_run: 100 + round,
+                cursor: Some(format!("2026-01-0{round}")),
+                ..Commit::default()
+            };
+            for n in 0..3_000 {
+                match (n as u64 + round) % 5 {
+                    0 | 1 => batch.records.push((id(n), record((n % 250) as u8, round))),
+                    2 => batch.seen.push(id(n)),
+                    3 if round >= 2 && n.is_multiple_of(4) => batch.deleted.push(id(n)),
+                    _ => {}
+                }
+            }
+            if round == 1 {
+                let at = chrono::DateTime::UNIX_EPOCH;
+                batch.failed.push(FailedRecord {
+                    source_id: id(7),
+                    record: serde_json::json!({"id": 7}),
+                    error: "500".into(),
+                    attempts: 1,
+                    first_failed_at: at,
+                    last_failed_at: at,
+                });
+            }
+            if round == 4 {
+                batch.resolved.push(id(7));
+            }
+            batch
+        })
+        .collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let one_by_one = State::open(&dir.path().join("a.redb")).expect("opens");
+    for batch in &batches {
+        one_by_one.commit("p", batch).expect("commits");
+    }
+    let staged = State::open(&dir.path().join("b.redb")).expect("opens");
+    for batch in &batches[..2] {
+        staged.commit_unsynced("p", batch).expect("commits");
+    }
+    staged.commit_staged("p", &batches[2..]).expect("commits");
+
+    let records = |state: &State| state.unseen("p", u64::MAX).expect("lists");
+    assert!(!records(&one_by_one).is_empty());
+    assert_eq!(records(&staged), records(&one_by_one));
+    assert_eq!(
+        staged.pipeline("p").expect("reads").cursor,
+        one_by_one.pipeline("p").expect("reads").cursor
+    );
+    assert_eq!(
+        staged.failed("p").expect("reads"),
+        one_by_one.failed("p").expect("reads")
+    );
+    // Nothing left in the journal: finish_run has nothing to fold.
+    let journal = staged
+        .read(|txn| journal::pending(&txn.open_table(JOURNAL_OPS)?))
+        .expect("reads");
+    assert!(journal.is_empty(), "{journal:?}");
+}
