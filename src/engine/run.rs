@@ -237,7 +237,7 @@ fn run_on(
         retries_succeeded: 0,
         problems: Vec::new(),
         preview: Preview::default(),
-        batch: new_batch(seq),
+        batch: new_batch(seq, batch_size),
         unsynced: false,
         held: Vec::new(),
         held_changes: 0,
@@ -737,7 +737,7 @@ impl Walk<'_> {
     fn flush(&mut self) {
         let Some(state) = self.state else { return };
         let staged = self.destination.as_ref().is_some_and(|d| d.staged());
-        let batch = std::mem::replace(&mut self.batch, new_batch(self.seq));
+        let batch = std::mem::replace(&mut self.batch, new_batch(self.seq, self.batch_size));
         let empty = batch.records.is_empty()
             && batch.seen.is_empty()
             && batch.deleted.is_empty()
@@ -904,11 +904,11 @@ fn move_into(dir: &Path, file: &Path) -> Result<(), String> {
 
 /// An empty batch of record states for run `seq`, with room for a whole batch (grown
 /// one push at a time, its vectors would be copied a dozen times per batch).
-fn new_batch(seq: u64) -> Commit {
+/// An empty batch with room for `size` written records (it is closed at that size).
+fn new_batch(seq: u64, size: usize) -> Commit {
     Commit {
         seen_run: seq,
-        records: Vec::with_capacity(BATCH),
-        resolved: Vec::with_capacity(BATCH),
+        records: Vec::with_capacity(size),
         ..Commit::default()
     }
 }
