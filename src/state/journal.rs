@@ -13,6 +13,11 @@
 //! [`FOLD_AT`] changes. Folding applies each id's changes in commit order, so the result
 //! is exactly what applying every commit directly would have given. Entries are durable
 //! like any commit: a crash loses nothing, the next fold applies them.
+//!
+//! A staged destination's run needs no entries: nothing of it lasts a crash before its
+//! destination finished, so it holds its batches back and hands them to [`fold_with`]
+//! together (`State::commit_staged`), which folds them after the journal's entries, in
+//! the journal's own layout, as if they had been appended.
 
 use std::cmp::Ordering;
 use std::ops::Bound;
