@@ -21,7 +21,7 @@ use crate::formats::Flow;
 use crate::mapping::links::with_links;
 use crate::pipeline::{self, AfterRead, Deletes, FileSource, SyncMode};
 use crate::report::{Counts, Problem, ProblemKind, Report, RunStatus, Trigger};
-use crate::state::{Commit, FailedRecord, PipelineRecords, RecordState, State};
+use crate::state::{Commit, FailedRecord, PipelineRecords, RecordState, Staged, State};
 
 /// How to run.
 #[derive(Debug, Clone)]
@@ -239,8 +239,7 @@ fn run_on(
         preview: Preview::default(),
         batch: new_batch(seq, batch_size),
         unsynced: false,
-        held: Vec::new(),
-        held_changes: 0,
+        held: Staged::default(),
         fatal: None,
         stopped: false,
         guard_tripped: false,
@@ -424,9 +423,8 @@ struct Walk<'r> {
     /// Commits were made without an fsync (for a staged destination) and no durable
     /// commit followed yet.
     unsynced: bool,
-    /// A staged destination's batches not committed yet, and their record changes.
-    held: Vec<Commit>,
-    held_changes: usize,
+    /// A staged destination's batches not committed yet.
+    held: Staged,
     /// What stopped the run, if something did.
     fatal: Option<String>,
     /// `--limit` reached.
@@ -751,9 +749,8 @@ impl Walk<'_> {
             // Nothing of a staged destination's run is visible before it finishes: its
             // batches are held back and committed together, folded at once.
             self.unsynced = true;
-            self.held_changes += batch.records.len() + batch.seen.len() + batch.deleted.len();
             self.held.push(batch);
-            if self.held_changes >= HOLD_AT {
+            if self.held.changes() >= HOLD_AT {
                 self.commit_held();
             }
             return;
@@ -772,7 +769,6 @@ impl Walk<'_> {
             return;
         }
         let held = std::mem::take(&mut self.held);
-        self.held_changes = 0;
         if let Err(e) = state.commit_staged(self.name, &held) {
             self.fatal.get_or_insert(e.to_string());
         }

@@ -15,9 +15,9 @@
 //! like any commit: a crash loses nothing, the next fold applies them.
 //!
 //! A staged destination's run needs no entries: nothing of it lasts a crash before its
-//! destination finished, so it holds its batches back and hands them to [`fold_with`]
-//! together (`State::commit_staged`), which folds them after the journal's entries, in
-//! the journal's own layout, as if they had been appended.
+//! destination finished, so it holds its batches back in the journal's layout
+//! (`state::Staged`) and hands them to [`fold_with`] together (`State::commit_staged`),
+//! which folds them after the journal's entries as if they had been appended.
 
 use std::cmp::Ordering;
 use std::ops::Bound;
@@ -110,16 +110,17 @@ impl<'a> Change<'a> {
 
 /// Folds a pipeline's journal into its records table and empties the journal.
 pub(crate) fn fold(txn: &WriteTransaction, pipeline: &str) -> Result<(), Fail> {
-    fold_with(txn, pipeline, &[])
+    fold_with(txn, pipeline, &[], 0)
 }
 
-/// Folds a pipeline's journal and then the record changes of `batches`, in order, into
-/// its records table: what appending each batch to the journal and folding would give,
-/// without writing the batches to the journal first.
+/// Folds a pipeline's journal and then `staged` (entries made by [`encode_entry`] from
+/// batches held back), in order, into its records table: what appending each batch to
+/// the journal and folding would give, without writing them to the journal first.
 pub(crate) fn fold_with(
     txn: &WriteTransaction,
     pipeline: &str,
-    batches: &[Commit],
+    staged: &[Vec<u8>],
+    staged_changes: usize,
 ) -> Result<(), Fail> {
     let count = txn
         .open_table(JOURNAL_OPS)?
@@ -133,23 +134,10 @@ pub(crate) fn fold_with(
             entries.push((key.value().1, value.value().to_vec()));
         }
     }
-    // The batches in the journal's own layout: their changes then read exactly as if
-    // they had been appended.
-    let staged: Vec<Vec<u8>> = batches
-        .iter()
-        .filter(|batch| {
-            !batch.records.is_empty() || !batch.seen.is_empty() || !batch.deleted.is_empty()
-        })
-        .map(encode_entry)
-        .collect();
     if entries.is_empty() && staged.is_empty() {
         return Ok(());
     }
 
-    let staged_changes: usize = batches
-        .iter()
-        .map(|b| b.records.len() + b.seen.len() + b.deleted.len())
-        .sum();
     let mut changes: Vec<(&str, Change<'_>)> = Vec::with_capacity(
         usize::try_from(count)
             .unwrap_or(0)
@@ -163,7 +151,7 @@ pub(crate) fn fold_with(
             ))
         })?;
     }
-    for bytes in &staged {
+    for bytes in staged {
         decode_entry(bytes, &mut changes)
             .map_err(|why| Fail::Damaged(format!("a batch of pipeline `{pipeline}`: {why}")))?;
     }
@@ -327,7 +315,7 @@ fn merge<'a>(
 
 /// A commit's record changes as one journal entry: the records (id, encoded record),
 /// then `seen_run` and the seen ids, then the deleted ids; counts and lengths as LEB128.
-fn encode_entry(batch: &Commit) -> Vec<u8> {
+pub(crate) fn encode_entry(batch: &Commit) -> Vec<u8> {
     let ids: usize = batch
         .records
         .iter()

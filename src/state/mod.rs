@@ -38,6 +38,7 @@ pub use error::StateError;
 pub use inbox::{EncodedEvent, InboxEvent, Incoming, Received};
 pub use model::{Commit, FailedRecord, PipelineState, RecordState, RunTicket};
 pub use reader::{PipelineRecords, StateReader};
+pub use records::Staged;
 pub use synced::Synced;
 use tables::{
     FAILED, JOURNAL, JOURNAL_OPS, META, PIPELINES, REPORTS, RUN_IDS, RUN_SEQ, SCHEMA_KEY,

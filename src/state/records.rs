@@ -43,16 +43,16 @@ impl State {
         })
     }
 
-    /// Commits `batches` in order, in one transaction without waiting for the disk (like
-    /// [`commit_unsynced`](Self::commit_unsynced)), their record changes folded straight
-    /// into the records table rather than written to the journal first: for the batches
-    /// of a staged destination, held back during its run.
-    pub fn commit_staged(&self, pipeline: &str, batches: &[Commit]) -> Result<(), StateError> {
+    /// Commits the batches held in `staged`, in order, in one transaction without
+    /// waiting for the disk (like [`commit_unsynced`](Self::commit_unsynced)), their
+    /// record changes folded straight into the records table rather than written to
+    /// the journal first: for a staged destination's run.
+    pub fn commit_staged(&self, pipeline: &str, staged: &Staged) -> Result<(), StateError> {
         self.write_with(Durability::None, |txn| {
-            for batch in batches {
-                commit_rest(txn, pipeline, batch)?;
+            for rest in &staged.rest {
+                commit_rest(txn, pipeline, rest)?;
             }
-            journal::fold_with(txn, pipeline, batches)
+            journal::fold_with(txn, pipeline, &staged.entries, staged.changes)
         })
     }
 
@@ -180,6 +180,43 @@ impl State {
             Some(name) => journal::fold(txn, name),
             None => journal::fold_all(txn),
         })
+    }
+}
+
+/// Batches held back for [`State::commit_staged`]: their record changes in the
+/// journal's compact layout (the batches themselves are freed as they come), the rest
+/// of each (cursor, failed and resolved records) as it was.
+#[derive(Debug, Default)]
+pub struct Staged {
+    entries: Vec<Vec<u8>>,
+    rest: Vec<Commit>,
+    changes: usize,
+}
+
+impl Staged {
+    /// Holds `batch` back.
+    pub fn push(&mut self, mut batch: Commit) {
+        let changes = batch.records.len() + batch.seen.len() + batch.deleted.len();
+        if changes > 0 {
+            self.entries.push(journal::encode_entry(&batch));
+            self.changes += changes;
+        }
+        batch.records = Vec::new();
+        batch.seen = Vec::new();
+        batch.deleted = Vec::new();
+        if batch.cursor.is_some() || !batch.failed.is_empty() || !batch.resolved.is_empty() {
+            self.rest.push(batch);
+        }
+    }
+
+    /// The record changes held.
+    pub fn changes(&self) -> usize {
+        self.changes
+    }
+
+    /// Whether nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty() && self.rest.is_empty()
     }
 }
 
