@@ -72,9 +72,9 @@ pub struct RunResult {
 /// Record states are committed in batches of this many.
 const BATCH: usize = 2_000;
 
-/// The batch for a staged destination (`Destination::staged`), whose writes become
-/// visible, and their record states durable, only when the run finishes: larger
-/// batches only mean fewer commits, and memory stays bounded all the same.
+/// The batch for a staged destination (`Destination::staged`), whose batches are held
+/// back until it finishes (`HOLD_AT`): a batch this size is closed (encoded compactly)
+/// less often, and memory stays bounded all the same.
 const STAGED_BATCH: usize = 16_000;
 /// A staged destination's run holds back at most this many record changes before
 /// committing them (memory stays bounded on long runs).
@@ -401,7 +401,7 @@ struct Walk<'r> {
     pending: Vec<Pending>,
     /// How many writes the destination takes at once.
     window: usize,
-    /// How many record changes a state commit takes (`BATCH` or `STAGED_BATCH`).
+    /// How many record changes close a batch (`BATCH` or `STAGED_BATCH`).
     batch_size: usize,
     id_path: &'r str,
     saved_cursor: Option<&'r str>,
@@ -898,9 +898,9 @@ fn move_into(dir: &Path, file: &Path) -> Result<(), String> {
     })
 }
 
-/// An empty batch of record states for run `seq`, with room for a whole batch (grown
-/// one push at a time, its vectors would be copied a dozen times per batch).
-/// An empty batch with room for `size` written records (it is closed at that size).
+/// An empty batch of record states for run `seq`, with room for the `size` written
+/// records it is closed at (grown one push at a time, its vector would be copied a dozen
+/// times per batch).
 fn new_batch(seq: u64, size: usize) -> Commit {
     Commit {
         seen_run: seq,

@@ -27,6 +27,8 @@ impl State {
     /// [`commit`](Self::commit), [`finish_run`](Self::finish_run)) came after — then
     /// all of them last, in order. For the states of writes that a crash would undo as
     /// well (a file put in place only at the end of the run): they need no fsync each.
+    /// (The engine's runs hold such batches back and use
+    /// [`commit_staged`](Self::commit_staged) instead.)
     pub fn commit_unsynced(&self, pipeline: &str, batch: &Commit) -> Result<(), StateError> {
         self.commit_with(Durability::None, pipeline, batch)
     }
