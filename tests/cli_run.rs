@@ -98,6 +98,29 @@ fn a_full_run_then_nothing_changed_then_one_change() {
 }
 
 #[test]
+fn a_file_that_cannot_be_put_in_place_leaves_nothing_of_the_run_in_the_state() {
+    let p = Project::new();
+    p.write("pipelines/people.toml", PEOPLE);
+    let people: Vec<Value> = (1..=5).map(|i| person(i, "Ada")).collect();
+    p.records("pipelines/data/people.ndjson", &people);
+    // A folder (not empty) where the file goes: the written file cannot be renamed there.
+    p.write("pipelines/out/people.ndjson/keep.txt", "in the way");
+
+    let (code, report) = p.run("people", &[]);
+    assert_ne!(code, Some(0), "{report:#}");
+    assert_eq!(report["status"], "failed");
+    let problems = report["problems"].to_string();
+    assert!(problems.contains("cannot write"), "{report:#}");
+
+    // Nothing of the failed run counts as written: the next run creates every record.
+    std::fs::remove_dir_all(p.path("pipelines/out/people.ndjson")).expect("remove folder");
+    let (code, again) = p.run("people", &[]);
+    assert_eq!(code, Some(0), "{again:#}");
+    assert_eq!(again["counts"]["created"], 5, "{again:#}");
+    assert_eq!(ndjson(&p.read("pipelines/out/people.ndjson")).len(), 5);
+}
+
+#[test]
 fn the_report_table_history_report_and_status() {
     let p = Project::new();
     p.write("pipelines/people.toml", PEOPLE);

@@ -81,7 +81,18 @@ pub trait Destination {
     /// Completes the run's writes (a file is put in place here). A failure here fails
     /// the run and nothing of it counts as written.
     fn finish(self: Box<Self>) -> Result<(), WriteFailure>;
+
+    /// [`finish`](Self::finish) as work for another thread, which the engine runs
+    /// while it folds the run's state (a file is synced to the disk meanwhile). By
+    /// default the destination finishes here and the work hands over the outcome.
+    fn finishing(self: Box<Self>) -> Finishing {
+        let outcome = self.finish();
+        Box::new(move || outcome)
+    }
 }
+
+/// A destination's [`finish`](Destination::finish), ready to run on another thread.
+pub type Finishing = Box<dyn FnOnce() -> Result<(), WriteFailure> + Send>;
 
 /// How many writes a file destination takes at once.
 const FILE_WINDOW: usize = 64;
@@ -176,5 +187,10 @@ impl Destination for FileDestinationWriter {
         self.writer.finish().map_err(|e| WriteFailure {
             message: format!("cannot write `{}`: {e}", path.display()),
         })
+    }
+
+    /// The file is synced and renamed on the engine's finishing thread.
+    fn finishing(self: Box<Self>) -> Finishing {
+        Box::new(move || self.finish())
     }
 }

@@ -309,10 +309,7 @@ fn run_on(
     }
 
     // Let the destination finish, then move the cursor and touch the source files.
-    if let Some(Err(failure)) = walk.destination.take().map(|d| d.finish()) {
-        walk.fatal.get_or_insert(failure.message);
-    }
-    walk.commit_held();
+    walk.finish_destination();
     if walk.fatal.is_none() && read_complete && walk.counts.failed == 0 {
         walk.batch.cursor = walk.new_cursor.take();
     }
@@ -770,6 +767,50 @@ impl Walk<'_> {
         }
         let held = std::mem::take(&mut self.held);
         if let Err(e) = state.commit_staged(self.name, &held) {
+            self.fatal.get_or_insert(e.to_string());
+        }
+    }
+
+    /// Lets the destination finish and commits the batches held back for it: they are
+    /// folded while the destination finishes on a thread of its own (a file is synced
+    /// meanwhile) and kept only if it finished — a file not put in place leaves nothing
+    /// of them in the state. The commit is not durable: the next durable one, after
+    /// the destination finished, takes it to the disk.
+    fn finish_destination(&mut self) {
+        let Some(destination) = self.destination.take() else {
+            self.commit_held();
+            return;
+        };
+        let finishing = destination.finishing();
+        let held = std::mem::take(&mut self.held);
+        let (finished, committed) = std::thread::scope(|scope| {
+            let mut finisher = Some(scope.spawn(finishing));
+            let mut wait = || {
+                finisher.take().map_or(Ok(()), |finisher| {
+                    finisher
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+            };
+            let mut finished = Ok(());
+            let committed = match self.state.filter(|_| !held.is_empty()) {
+                Some(state) => state.commit_staged_if(self.name, &held, || {
+                    finished = wait();
+                    finished.is_ok()
+                }),
+                None => Ok(false),
+            };
+            // Unless the commit asked for it (it had nothing to fold, or failed first),
+            // the destination's outcome is still to be taken.
+            if finished.is_ok() {
+                finished = wait();
+            }
+            (finished, committed)
+        });
+        if let Err(failure) = finished {
+            self.fatal.get_or_insert(failure.message);
+        }
+        if let Err(e) = committed {
             self.fatal.get_or_insert(e.to_string());
         }
     }

@@ -50,12 +50,35 @@ impl State {
     /// record changes folded straight into the records table rather than written to
     /// the journal first: for a staged destination's run.
     pub fn commit_staged(&self, pipeline: &str, staged: &Staged) -> Result<(), StateError> {
-        self.write_with(Durability::None, |txn| {
+        self.commit_staged_if(pipeline, staged, || true).map(|_| ())
+    }
+
+    /// [`commit_staged`](Self::commit_staged), once `settle` agrees: it is called when
+    /// the changes are in the transaction, and the transaction commits only if it
+    /// returns true (the engine folds a run's held batches while the destination
+    /// finishes on another thread, and keeps them only if it finished). Whether the
+    /// batches were committed.
+    pub fn commit_staged_if(
+        &self,
+        pipeline: &str,
+        staged: &Staged,
+        settle: impl FnOnce() -> bool,
+    ) -> Result<bool, StateError> {
+        let run = || -> Result<bool, Fail> {
+            let mut txn = self.db.begin_write()?;
+            txn.set_durability(Durability::None)?;
             for rest in &staged.rest {
-                commit_rest(txn, pipeline, rest)?;
+                commit_rest(&txn, pipeline, rest)?;
             }
-            journal::fold_with(txn, pipeline, &staged.entries, staged.changes)
-        })
+            journal::fold_with(&txn, pipeline, &staged.entries, staged.changes)?;
+            if !settle() {
+                txn.abort()?;
+                return Ok(false);
+            }
+            txn.commit()?;
+            Ok(true)
+        };
+        run().map_err(|f| f.at(self.path.clone()))
     }
 
     /// A pipeline's records not seen by run `run_seq` (`last_seen_run < run_seq`): the
