@@ -726,6 +726,47 @@ fn a_permanent_error_fails_the_record_and_the_next_run_tries_again() {
     assert_eq!(platform().store("reject").len(), 3);
 }
 
+/// A failed record whose retry fails again, while the source already has a newer
+/// version of it that is written: its entry is settled, and no later run sends the
+/// stale version again.
+#[test]
+fn a_record_written_after_its_retry_failed_again_is_not_retried_later() {
+    let base = platform().tenant("stale", Vec::new());
+    platform().with("stale", |t| {
+        t.reject_emails = vec!["old@example.com".into()]
+    });
+    let p = project();
+    p.write(
+        "pipelines/write.toml",
+        &writing(&base, ENDPOINTS, "mode = \"full\""),
+    );
+    let mut records = people(2);
+    records[1]["email"] = json!("old@example.com");
+    p.records("pipelines/data/people.ndjson", &records);
+    let (_, report) = p.run("write", &[]);
+    assert_eq!(report["counts"]["failed"], 1, "{report:#}");
+
+    // The retry of the old version fails again; the newer one from the source is written.
+    records[1]["email"] = json!("new@example.com");
+    p.records("pipelines/data/people.ndjson", &records);
+    let (_, report) = p.run("write", &[]);
+    assert_eq!(report["counts"]["failed"], 1, "{report:#}");
+    assert_eq!(report["counts"]["created"], 1, "{report:#}");
+    let store = platform().store("stale");
+    assert!(
+        store.values().any(|r| r["email"] == "new@example.com"),
+        "{store:?}"
+    );
+
+    // Nothing waits for a retry any more.
+    platform().clear_log("stale");
+    let (code, report) = p.run("write", &[]);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["counts"]["failed"], 0, "{report:#}");
+    assert_eq!(report["counts"]["unchanged"], 2, "{report:#}");
+    assert!(requests("stale").is_empty(), "{:?}", requests("stale"));
+}
+
 /// Endpoints whose create sends an idempotency key, for a platform that answers in
 /// 500 ms or not at all; `attempts` per request.
 fn unanswered(attempts: u32, create_extra: &str, extra: &str) -> String {

@@ -669,15 +669,19 @@ impl Walk<'_> {
                     self.retries_succeeded += 1;
                 }
                 if kind != "unchanged" {
+                    // Only an id that failed before (retried at the start of this run)
+                    // or earlier in this run can be waiting for a retry.
+                    if !self.retried.is_empty() || self.counts.failed > 0 {
+                        self.batch.resolved.push(id.clone());
+                    }
                     self.batch.records.push((
-                        id.clone(),
+                        id,
                         RecordState {
                             dest_id: dest_id.or(known_dest_id),
                             fingerprint: print,
                             last_seen_run: self.seq,
                         },
                     ));
-                    self.batch.resolved.push(id);
                 }
             }
             Err(failure) => {
@@ -732,7 +736,7 @@ impl Walk<'_> {
     fn flush(&mut self) {
         let Some(state) = self.state else { return };
         let staged = self.destination.as_ref().is_some_and(|d| d.staged());
-        let batch = std::mem::replace(&mut self.batch, new_batch(self.seq, self.batch_size));
+        let batch = &self.batch;
         let empty = batch.records.is_empty()
             && batch.seen.is_empty()
             && batch.deleted.is_empty()
@@ -744,14 +748,16 @@ impl Walk<'_> {
         }
         if staged {
             // Nothing of a staged destination's run is visible before it finishes: its
-            // batches are held back and committed together, folded at once.
+            // batches are held back and committed together, folded at once. The batch's
+            // vectors are filled again.
             self.unsynced = true;
-            self.held.push(batch);
+            self.held.take(&mut self.batch);
             if self.held.changes() >= HOLD_AT {
                 self.commit_held();
             }
             return;
         }
+        let batch = std::mem::replace(&mut self.batch, new_batch(self.seq, self.batch_size));
         self.unsynced = false;
         if let Err(e) = state.commit(self.name, &batch) {
             self.fatal.get_or_insert(e.to_string());

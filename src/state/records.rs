@@ -221,16 +221,28 @@ pub struct Staged {
 impl Staged {
     /// Holds `batch` back.
     pub fn push(&mut self, mut batch: Commit) {
+        self.take(&mut batch);
+    }
+
+    /// Holds back what `batch` holds and leaves it empty, its record vectors with their
+    /// room (for the next batch to fill).
+    pub fn take(&mut self, batch: &mut Commit) {
         let changes = batch.records.len() + batch.seen.len() + batch.deleted.len();
         if changes > 0 {
-            self.entries.push(journal::encode_entry(&batch));
+            self.entries.push(journal::encode_entry(batch));
             self.changes += changes;
         }
-        batch.records = Vec::new();
-        batch.seen = Vec::new();
-        batch.deleted = Vec::new();
+        batch.records.clear();
+        batch.seen.clear();
+        batch.deleted.clear();
         if batch.cursor.is_some() || !batch.failed.is_empty() || !batch.resolved.is_empty() {
-            self.rest.push(batch);
+            self.rest.push(Commit {
+                seen_run: batch.seen_run,
+                cursor: batch.cursor.take(),
+                failed: std::mem::take(&mut batch.failed),
+                resolved: std::mem::take(&mut batch.resolved),
+                ..Commit::default()
+            });
         }
     }
 
