@@ -4,7 +4,6 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
@@ -79,16 +78,16 @@ pub const SUCCESS: u8 = 0;
 pub const PROBLEMS: u8 = 1;
 pub const USAGE: u8 = 2;
 
-/// Parses the arguments and runs the command.
-pub fn main() -> ExitCode {
+/// Parses the arguments and runs the command; the process exit code.
+pub fn main() -> u8 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { USAGE } else { SUCCESS });
+            return if e.use_stderr() { USAGE } else { SUCCESS };
         }
     };
-    let code = match cli.command {
+    match cli.command {
         Command::Map(args) => map::run(args),
         Command::Validate(args) => validate::run(args, &cli.pipelines),
         Command::Schema => schema::run(),
@@ -99,8 +98,7 @@ pub fn main() -> ExitCode {
         Command::Status => history::status(&cli.state),
         Command::Serve(args) => serve::run(args, &cli.pipelines, &cli.state),
         Command::Trigger(args) => trigger::run(args),
-    };
-    ExitCode::from(code)
+    }
 }
 
 /// Prints diagnostics to stderr, rustc-style, in colour on a terminal.
