@@ -20,13 +20,16 @@ use super::HttpError;
 
 static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
 
-/// The shared runtime, built on first use (two worker threads: HTTP work waits on the
-/// network, not on the CPU).
+/// The shared runtime, built on first use. HTTP work waits on the network more than on
+/// the CPU: two worker threads at most, and one on a machine of two cores or fewer, so
+/// that the engine's thread (a run's critical path) keeps a core to itself instead of
+/// being preempted by a second worker parsing pages (measured: benches/README.md).
 pub fn runtime() -> Result<&'static Runtime, HttpError> {
     RUNTIME
         .get_or_init(|| {
+            let cores = thread::available_parallelism().map_or(1, usize::from);
             tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
+                .worker_threads(cores.saturating_sub(1).clamp(1, 2))
                 .thread_name("sluice-http")
                 .enable_all()
                 .build()
