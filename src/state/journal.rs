@@ -156,7 +156,7 @@ pub(crate) fn fold_with(
             .map_err(|why| Fail::Damaged(format!("a batch of pipeline `{pipeline}`: {why}")))?;
     }
     // stable: each id's changes stay in commit order, and combine into one
-    changes.sort_by(|a, b| a.0.cmp(b.0));
+    changes.sort_by(|a, b| id_order(a.0, b.0));
     changes.dedup_by(|next, kept| {
         let same = next.0 == kept.0;
         if same {
@@ -252,6 +252,21 @@ enum Broken<'a> {
 /// Merges a chunk's entries (none for a range no chunk holds yet) with the combined
 /// changes to ids in its range, both in id order, into `out`: (id, record bytes, a
 /// `last_seen_run` to write over the record's). Whether anything changed.
+/// The order of source ids (`str`'s, byte by byte), decided by their first eight bytes
+/// as one number when those differ: most ids are short or differ early, and a sort of
+/// a first run's hundred thousand ids spent most of its time calling `memcmp`.
+fn id_order(a: &str, b: &str) -> Ordering {
+    fn head(id: &[u8]) -> u64 {
+        let mut head = [0u8; 8];
+        for (to, from) in head.iter_mut().zip(id) {
+            *to = *from;
+        }
+        u64::from_be_bytes(head)
+    }
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    head(a).cmp(&head(b)).then_with(|| a.cmp(b))
+}
+
 fn merge<'a>(
     old: Option<Chunk<'a>>,
     changes: &[(&'a str, Change<'a>)],
@@ -424,8 +439,22 @@ impl<'a> Input<'a> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
     use crate::state::RecordState;
+
+    proptest! {
+        #[test]
+        fn id_order_is_the_order_of_str(a in "[a-z0-9\\x00é]{0,12}", b in "[a-z0-9\\x00é]{0,12}") {
+            prop_assert_eq!(id_order(&a, &b), a.cmp(&b));
+            prop_assert_eq!(id_order(&a, &a), Ordering::Equal);
+            // Ids that share their first bytes (and `a` padded with NULs is not `a`).
+            let longer = format!("{a}{b}");
+            prop_assert_eq!(id_order(&a, &longer), a.as_str().cmp(longer.as_str()));
+            prop_assert_eq!(id_order(&longer, &a), longer.as_str().cmp(a.as_str()));
+        }
+    }
 
     fn record(fp: u8) -> RecordState {
         RecordState {
