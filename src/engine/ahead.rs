@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 use super::cursor;
 use super::doc::{DocRecord, SlotMemo};
 use super::identity::{
-    fingerprint, fingerprint_canonical, id_hash, id_text, lookup, source_id, without_empty,
+    fingerprint, fingerprint_canonical, id_hash, lookup, source_id, without_empty,
 };
 use crate::catalog::Prepared;
 use crate::formats::compact::write_compact;
@@ -119,7 +119,7 @@ impl Ahead<'_> {
             .is_none_or(|value| cursor::is_past(value, self.saved_cursor));
         let id = match &raw {
             Raw::Value(value) => source_id(value, self.id_path),
-            Raw::Doc(record) => record.lookup(self.id_path).as_ref().and_then(id_text),
+            Raw::Doc(record) => record.id(self.id_path),
         }
         .map(|id| {
             let hash = id_hash(&id);

@@ -21,7 +21,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde_json::{Map, Value};
 use smallvec::{SmallVec, smallvec};
 
-use super::identity::lookup as lookup_in;
+use super::identity::{id_text, lookup as lookup_in};
 use crate::mapping::{FieldValue, Mapping, Outcome};
 
 self_cell::self_cell!(
@@ -235,6 +235,22 @@ impl DocRecord {
             (Field::Text(text), None) => Some(Value::String(text.to_string())),
             (Field::Other(value), None) => Some(value.clone()),
             (Field::Other(value), Some(rest)) => lookup_in(value, rest).cloned(),
+        }
+    }
+
+    /// The record's id at `path`, as [`id_text`] makes it of the value there (which
+    /// is not built when it is a top-level field).
+    pub fn id(&self, path: &str) -> Option<String> {
+        let fields = match self.view() {
+            View::Object(fields) if !path.contains('.') => fields,
+            _ => return self.lookup(path).as_ref().and_then(id_text),
+        };
+        // The last field of that name counts, as in a `serde_json` object.
+        let (_, field) = fields.iter().rev().find(|(key, _)| key == path)?;
+        match field {
+            Field::Null => None,
+            Field::Text(text) => (!text.is_empty()).then(|| text.to_string()),
+            Field::Other(value) => id_text(value),
         }
     }
 
@@ -789,6 +805,13 @@ h = x | required
             for mapping in [&*FAST, &*WHOLE] {
                 let in_place = record.map(mapping, &json!({}), &mut SlotMemo::default());
                 prop_assert_eq!(in_place, mapping.apply(&value[0], &json!({})));
+            }
+            // The id read in place is the id of the value, at the top and deeper.
+            for path in ["x", "y", "n", "missing", "y.x", "n.0"] {
+                prop_assert_eq!(
+                    record.id(path),
+                    crate::engine::identity::source_id(&value[0], path)
+                );
             }
         }
 
