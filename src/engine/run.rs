@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::rc::Rc;
+use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -787,16 +788,24 @@ impl Walk<'_> {
             self.commit_held();
             return;
         };
-        let finishing = destination.finishing();
+        // Taken once: by the finishing thread, or here when no thread can be started.
+        let finishing = Mutex::new(Some(destination.finishing()));
+        let finish = || {
+            let finishing = finishing.lock().ok().and_then(|mut f| f.take());
+            finishing.map_or(Ok(()), |finishing| finishing())
+        };
         let held = std::mem::take(&mut self.held);
         let (finished, committed) = std::thread::scope(|scope| {
-            let mut finisher = Some(scope.spawn(finishing));
-            let mut wait = || {
-                finisher.take().map_or(Ok(()), |finisher| {
-                    finisher
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
+            let mut finisher = std::thread::Builder::new()
+                .name("sluice-finish".to_string())
+                .spawn_scoped(scope, finish)
+                .ok();
+            // The destination's outcome (the first call waits for it).
+            let mut wait = || match finisher.take() {
+                Some(finisher) => finisher
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                None => finish(),
             };
             let mut finished = Ok(());
             let committed = match self.state.filter(|_| !held.is_empty()) {
