@@ -513,3 +513,45 @@ fn staged_batches_land_like_the_same_commits_one_by_one() {
         .expect("reads");
     assert!(journal.is_empty(), "{journal:?}");
 }
+
+/// Held batches whose destination did not finish are not committed, and the batch
+/// vectors `Staged::take` empties are ready to be filled again.
+#[test]
+fn staged_batches_refused_at_the_end_leave_the_store_as_it_was() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = State::open(&dir.path().join("s.redb")).expect("opens");
+    let first = Commit {
+        seen_run: 1,
+        records: vec![("a".to_string(), record(1, 1))],
+        cursor: Some("2026-01-01".to_string()),
+        ..Commit::default()
+    };
+    state.commit("p", &first).expect("commits");
+
+    let mut batch = Commit {
+        seen_run: 2,
+        records: vec![
+            ("a".to_string(), record(2, 2)),
+            ("b".to_string(), record(3, 2)),
+        ],
+        cursor: Some("2026-01-02".to_string()),
+        ..Commit::default()
+    };
+    let mut held = Staged::default();
+    held.take(&mut batch);
+    assert!(batch.records.is_empty() && batch.records.capacity() >= 2);
+    assert_eq!(batch.cursor, None);
+    assert_eq!(held.changes(), 2);
+
+    let committed = state.commit_staged_if("p", &held, || false).expect("folds");
+    assert!(!committed);
+    let records = state.unseen("p", u64::MAX).expect("lists");
+    assert_eq!(records, vec![("a".to_string(), record(1, 1))]);
+    assert_eq!(
+        state.pipeline("p").expect("reads").cursor.as_deref(),
+        Some("2026-01-01")
+    );
+
+    assert!(state.commit_staged_if("p", &held, || true).expect("folds"));
+    assert_eq!(state.unseen("p", u64::MAX).expect("lists").len(), 2);
+}
