@@ -12,7 +12,7 @@
 
 use std::cell::RefCell;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::cursor;
 use super::doc::{DocRecord, SlotMemo};
@@ -95,7 +95,7 @@ pub(super) enum Verdict {
     Invalid(String),
     /// The mapped record (empty fields dropped when the pipeline says so), its
     /// fingerprint, and its compact JSON text when the destination takes it. With the
-    /// text, the record is not built: `mapped` is an empty object (see `Write::json`).
+    /// text, the record is not built: `mapped` is null (see `Write::json`).
     Mapped {
         mapped: Value,
         print: [u8; 16],
@@ -176,7 +176,7 @@ impl Ahead<'_> {
             let mut json = Vec::with_capacity(JSON_CAPACITY);
             if view.write_json(&mut json).is_ok() {
                 return Verdict::Mapped {
-                    mapped: Value::Object(Map::new()),
+                    mapped: Value::Null,
                     print: fingerprint_canonical(view),
                     json: Some(json),
                 };

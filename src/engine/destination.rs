@@ -42,7 +42,7 @@ pub struct Write<'a> {
     pub change: Change<'a>,
     /// The record's compact JSON text, when the engine made it for a destination that
     /// [takes it](Destination::takes_json). The text is then the record: the change's
-    /// record is not built and is an empty object.
+    /// record is not built and is null.
     pub json: Option<&'a [u8]>,
 }
 
