@@ -22,7 +22,7 @@ pub use toolkit::Toolkit;
 
 use crate::diagnostic::{self, Diagnostic};
 use crate::mapping::compile::COMPILE_STACK;
-use crate::pipeline::{LoadContext, load};
+use crate::pipeline::{LoadContext, Pipeline, load};
 
 /// The pipelines found under some paths, prepared, with every problem found.
 #[derive(Debug, Default)]
@@ -35,9 +35,25 @@ pub struct Catalog {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// Pipeline files read and checked together, not prepared yet (preparing needs the
+/// [`Toolkit`], which can be made meanwhile).
+#[derive(Debug)]
+pub struct ReadCatalog {
+    catalog: Catalog,
+    loaded: Vec<Pipeline>,
+    /// The names `link` calls may use: the pipelines' and the files'.
+    names: BTreeSet<String>,
+}
+
 impl Catalog {
     /// Loads and prepares every pipeline file in `files`, then checks them together.
     pub fn load(files: &[PathBuf], ctx: &LoadContext, toolkit: &Toolkit) -> Catalog {
+        Catalog::read(files, ctx).prepare(toolkit)
+    }
+
+    /// Loads every pipeline file in `files` and checks them together; [`ReadCatalog::prepare`]
+    /// prepares them.
+    pub fn read(files: &[PathBuf], ctx: &LoadContext) -> ReadCatalog {
         let mut catalog = Catalog {
             files: files.len(),
             ..Catalog::default()
@@ -60,6 +76,22 @@ impl Catalog {
                     .map(|s| s.to_string_lossy().into_owned()),
             )
             .collect();
+        ReadCatalog {
+            catalog,
+            loaded,
+            names,
+        }
+    }
+}
+
+impl ReadCatalog {
+    /// Prepares the pipelines read.
+    pub fn prepare(self, toolkit: &Toolkit) -> Catalog {
+        let ReadCatalog {
+            mut catalog,
+            loaded,
+            names,
+        } = self;
         for (prepared, problems) in
             parallel_map(loaded, |pipeline| prepare(pipeline, toolkit, &names))
         {
@@ -85,7 +117,9 @@ impl Catalog {
         });
         catalog
     }
+}
 
+impl Catalog {
     /// How many diagnostics are errors.
     pub fn error_count(&self) -> usize {
         self.diagnostics.iter().filter(|d| d.is_error()).count()

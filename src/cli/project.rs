@@ -63,8 +63,24 @@ pub fn find_and_prepare(pipelines_dir: &Path, given: &str) -> Option<Prepared> {
 /// Loads and prepares one pipeline; its diagnostics are printed. `None` when it has
 /// errors.
 fn prepare_one(path: &Path) -> Option<Prepared> {
-    let toolkit = toolkit()?;
-    let mut catalog = Catalog::load(&[path.to_path_buf()], &load_context(), &toolkit);
+    // The toolkit (the built-in Rhai scripts compiled) is made while the file is read.
+    let (read, toolkit) = std::thread::scope(|scope| {
+        let making = std::thread::Builder::new()
+            .name("sluice-toolkit".to_string())
+            .stack_size(TOOLKIT_STACK)
+            .spawn_scoped(scope, toolkit)
+            .ok();
+        let read = Catalog::read(&[path.to_path_buf()], &load_context());
+        let toolkit = match making {
+            Some(making) => making
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            None => toolkit(),
+        };
+        (read, toolkit)
+    });
+    let toolkit = toolkit?;
+    let mut catalog = read.prepare(&toolkit);
     print_diagnostics(&catalog.diagnostics);
     if catalog.error_count() > 0 {
         eprintln!("error: the pipeline has errors; `sluice validate` lists them");
@@ -72,6 +88,9 @@ fn prepare_one(path: &Path) -> Option<Prepared> {
     }
     catalog.pipelines.pop_first().map(|(_, prepared)| prepared)
 }
+
+/// The stack of the thread making the toolkit (as much as the main thread's).
+const TOOLKIT_STACK: usize = 8 << 20;
 
 /// Opens the state store, reporting why not.
 pub fn open_state(path: &Path) -> Option<State> {
