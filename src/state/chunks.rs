@@ -4,9 +4,9 @@
 //! A redb insert costs about the same whatever the size of what it inserts (the tree
 //! walk, a fresh page zeroed and written, the leaf rewrite), so one entry per record
 //! made the fold of a 100,000-record first run cost ~85 ms of redb work alone, serially
-//! at the end of the run. In chunks of ~[`TARGET`] bytes the same fold is ~300 inserts
-//! (chunks of 3 KiB made it ~1,100, ~7 µs each on the benchmark machine). A lookup
-//! reads one chunk's offsets and searches them, whatever its size.
+//! at the end of the run. In chunks of ~[`TARGET`] bytes the same fold is ~240 inserts
+//! (chunks of 3 KiB made it ~1,100, of 12 KiB ~300; ~7 µs each on the benchmark
+//! machine). A lookup reads one chunk's offsets and searches them, whatever its size.
 //!
 //! The table is keyed by each chunk's *lower bound*: every id in a chunk is `>=` its key
 //! and `<` the next chunk's key. The record of `id` is therefore in the last chunk whose
@@ -22,10 +22,12 @@
 
 use super::error::Fail;
 
-/// Chunks are cut at about this many bytes when they are built or split.
-pub(crate) const TARGET: usize = 12 * 1024;
+/// Chunks are cut at about this many bytes when they are built or split: a chunk and
+/// its leaf fill one 16 KiB page of the state file (redb gives a value of 12 KiB the
+/// same page: a quarter of it went unused).
+pub(crate) const TARGET: usize = 16 * 1024 - 256;
 /// A chunk grown past this many bytes (by inserts) is split into chunks of [`TARGET`].
-pub(crate) const MAX: usize = 24 * 1024;
+pub(crate) const MAX: usize = 2 * TARGET;
 
 /// A chunk value, read in place.
 #[derive(Clone, Copy)]
