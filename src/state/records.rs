@@ -219,11 +219,6 @@ pub struct Staged {
 }
 
 impl Staged {
-    /// Holds `batch` back.
-    pub fn push(&mut self, mut batch: Commit) {
-        self.take(&mut batch);
-    }
-
     /// Holds back what `batch` holds and leaves it empty, its record vectors with their
     /// room (for the next batch to fill).
     pub fn take(&mut self, batch: &mut Commit) {

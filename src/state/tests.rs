@@ -492,7 +492,7 @@ fn staged_batches_land_like_the_same_commits_one_by_one() {
     }
     let mut held = Staged::default();
     for batch in &batches[2..] {
-        held.push(batch.clone());
+        held.take(&mut batch.clone());
     }
     staged.commit_staged("p", &held).expect("commits");
 
