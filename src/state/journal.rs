@@ -196,19 +196,25 @@ pub(crate) fn fold_with(
             Some(_) => Some(Chunk::parse(&old).map_err(damaged)?),
             None => None,
         };
-        let mut merged = Vec::with_capacity(old.map_or(0, |c| c.len()) + mine.len());
-        if !merge(old, mine, &mut merged).map_err(|why| match why {
+        let broken = |why| match why {
             Broken::Chunk(why) => damaged(why),
             Broken::Record(id) => Fail::Damaged(format!(
                 "record `{id}` of pipeline `{pipeline}`: value too short"
             )),
-        })? {
+            Broken::Stored(fail) => fail,
+        };
+        // The merge runs twice, first to size the result (one chunk, or pieces of
+        // `TARGET` when it is too big for one), then to build it, rather than holding
+        // it all: a first run's one merge is its hundred thousand records.
+        let mut size = 0usize;
+        let changed = merge(old, mine, |id, record, _| {
+            size = size.saturating_add(chunks::entry_size(id, record));
+            Ok(())
+        })
+        .map_err(broken)?;
+        if !changed {
             continue;
         }
-        let size: usize = merged
-            .iter()
-            .map(|(id, record, _)| chunks::entry_size(id, record))
-            .sum();
         let mut builder = Builder::new(if size > chunks::MAX {
             chunks::TARGET
         } else {
@@ -226,11 +232,13 @@ pub(crate) fn fold_with(
             table.insert(at, bytes.as_slice())?;
             Ok(())
         };
-        for &(id, record, seen) in &merged {
-            if let Some(piece) = builder.push(id, record, seen) {
-                store(piece)?;
+        merge(old, mine, |id, record, seen| {
+            match builder.push(id, record, seen) {
+                Some(piece) => store(piece),
+                None => Ok(()),
             }
-        }
+        })
+        .map_err(broken)?;
         if let Some(piece) = builder.finish() {
             store(piece)?;
         }
@@ -247,11 +255,10 @@ enum Broken<'a> {
     Chunk(&'static str),
     /// A record in it is too short to carry a `last_seen_run`.
     Record(&'a str),
+    /// What the merged entries were handed to failed.
+    Stored(Fail),
 }
 
-/// Merges a chunk's entries (none for a range no chunk holds yet) with the combined
-/// changes to ids in its range, both in id order, into `out`: (id, record bytes, a
-/// `last_seen_run` to write over the record's). Whether anything changed.
 /// The order of source ids (`str`'s, byte by byte), decided by their first eight bytes
 /// as one number when those differ: most ids are short or differ early, and a sort of
 /// a first run's hundred thousand ids spent most of its time calling `memcmp`.
@@ -267,11 +274,16 @@ fn id_order(a: &str, b: &str) -> Ordering {
     head(a).cmp(&head(b)).then_with(|| a.cmp(b))
 }
 
+/// Merges a chunk's entries (none for a range no chunk holds yet) with the combined
+/// changes to ids in its range, both in id order, handing each resulting entry to
+/// `emit` in id order: (id, record bytes, a `last_seen_run` to write over the
+/// record's). Whether anything changed.
 fn merge<'a>(
     old: Option<Chunk<'a>>,
     changes: &[(&'a str, Change<'a>)],
-    out: &mut Vec<(&'a str, &'a [u8], Option<u64>)>,
+    mut emit: impl FnMut(&'a str, &'a [u8], Option<u64>) -> Result<(), Fail>,
 ) -> Result<bool, Broken<'a>> {
+    let mut out = |id, record, seen| emit(id, record, seen).map_err(Broken::Stored);
     let mut olds = old.into_iter().flat_map(Chunk::entries).peekable();
     let mut changes = changes.iter().copied().peekable();
     let mut changed = false;
@@ -294,7 +306,7 @@ fn merge<'a>(
         };
         let (id, change) = match (order, stored, changes.peek()) {
             (Ordering::Less, Some((id, record)), _) => {
-                out.push((id, record, None));
+                out(id, record, None)?;
                 continue;
             }
             (_, _, Some(&next)) => {
@@ -305,20 +317,20 @@ fn merge<'a>(
         };
         match change {
             Change::Upsert(bytes) => {
-                out.push((id, bytes, None));
+                out(id, bytes, None)?;
                 changed = true;
             }
             Change::UpsertSeen(bytes, run) => {
-                out.push((id, bytes, Some(run)));
+                out(id, bytes, Some(run))?;
                 changed = true;
             }
             // An id the store does not know is passed over.
             Change::Seen(run) => {
                 if let Some((_, record)) = stored {
                     if seen_of(record).ok_or(Broken::Record(id))? == run {
-                        out.push((id, record, None));
+                        out(id, record, None)?;
                     } else {
-                        out.push((id, record, Some(run)));
+                        out(id, record, Some(run))?;
                         changed = true;
                     }
                 }
