@@ -78,10 +78,16 @@ impl Doc {
     /// document). `None` when the page should be parsed into a `Value` instead: it is
     /// not JSON, or its records are not a list (the ordinary parse says why).
     pub fn parse(text: String, path: Option<&str>) -> Option<Doc> {
+        Doc::read(text, path).ok()
+    }
+
+    /// [`parse`](Self::parse), which gives the text back when the page is not read in
+    /// place (so that its caller can parse it the ordinary way without a copy).
+    pub fn read(text: String, path: Option<&str>) -> Result<Doc, String> {
         let path: Vec<String> = path
             .map(|p| p.split('.').map(str::to_string).collect())
             .unwrap_or_default();
-        let parsed = Parsed::try_new(text, |text| {
+        let parsed = Parsed::try_new_or_recover(text, |text| {
             // Room for the records and their fields, guessed from the size of the
             // text (a field takes a dozen bytes or more), so that the lists of an
             // ordinary page are not copied as they grow (a huge page's grow as needed).
@@ -100,8 +106,8 @@ impl Doc {
             reader.end()?;
             Ok::<_, serde_json::Error>(page)
         })
-        .ok()?;
-        Some(Doc { parsed, path })
+        .map_err(|(text, _)| text)?;
+        Ok(Doc { parsed, path })
     }
 
     /// How many records the page holds.

@@ -88,13 +88,16 @@ impl Response {
     /// The body as a page of records at the dotted `records` path: read in place
     /// (see [`Doc`]) when its records are a list (or missing), else as a JSON value,
     /// whose errors say what is wrong.
-    pub fn page(&self, records: Option<&str>) -> Result<PageBody, HttpError> {
-        if let Ok(text) = String::from_utf8(self.body.to_vec())
-            && !text.trim().is_empty()
-            && let Some(doc) = Doc::parse(text, records)
-        {
-            return Ok(PageBody::Doc(Arc::new(doc)));
-        }
+    pub fn page(mut self, records: Option<&str>) -> Result<PageBody, HttpError> {
+        // The body is taken, not copied, and put back when it is not read in place.
+        self.body = match String::from_utf8(std::mem::take(&mut self.body)) {
+            Ok(text) if !text.trim().is_empty() => match Doc::read(text, records) {
+                Ok(doc) => return Ok(PageBody::Doc(Arc::new(doc))),
+                Err(text) => text.into_bytes(),
+            },
+            Ok(text) => text.into_bytes(),
+            Err(e) => e.into_bytes(),
+        };
         self.json().map(PageBody::Json)
     }
 
