@@ -201,10 +201,12 @@ pub(crate) fn fold_with(
         // The merge runs twice, first to size the result (one chunk, or pieces of
         // `TARGET` when it is too big for one), then to build it, rather than holding
         // it all: a first run's one merge is its hundred thousand records.
+        // The first pass stops as soon as the result is known to change and to need
+        // more than one chunk.
         let mut size = 0usize;
         let changed = merge(old, batches.combined(mine), |id, record, _| {
             size = size.saturating_add(chunks::entry_size(id, record));
-            Ok(())
+            Ok(size <= chunks::MAX)
         })
         .map_err(broken)?;
         if !changed {
@@ -231,8 +233,8 @@ pub(crate) fn fold_with(
             old,
             batches.combined(mine),
             |id, record, seen| match builder.push(id, record, seen) {
-                Some(piece) => store(piece),
-                None => Ok(()),
+                Some(piece) => store(piece).map(|()| true),
+                None => Ok(true),
             },
         )
         .map_err(broken)?;
@@ -387,11 +389,12 @@ fn head(id: &str) -> u64 {
 /// Merges a chunk's entries (none for a range no chunk holds yet) with the combined
 /// changes to ids in its range, both in id order, handing each resulting entry to
 /// `emit` in id order: (id, record bytes, a `last_seen_run` to write over the
-/// record's). Whether anything changed.
+/// record's). Whether anything changed. `emit` says whether to go on: when it says no
+/// and something has changed already, the merge stops there.
 fn merge<'a>(
     old: Option<Chunk<'a>>,
     changes: impl Iterator<Item = (&'a str, Change<'a>)>,
-    mut emit: impl FnMut(&'a str, &'a [u8], Option<u64>) -> Result<(), Fail>,
+    mut emit: impl FnMut(&'a str, &'a [u8], Option<u64>) -> Result<bool, Fail>,
 ) -> Result<bool, Broken<'a>> {
     let mut out = |id, record, seen| emit(id, record, seen).map_err(Broken::Stored);
     let mut olds = old.into_iter().flat_map(Chunk::entries).peekable();
@@ -416,7 +419,9 @@ fn merge<'a>(
         };
         let (id, change) = match (order, stored, changes.peek()) {
             (Ordering::Less, Some((id, record)), _) => {
-                out(id, record, None)?;
+                if !out(id, record, None)? && changed {
+                    return Ok(true);
+                }
                 continue;
             }
             (_, _, Some(&next)) => {
@@ -425,27 +430,34 @@ fn merge<'a>(
             }
             (_, _, None) => return Ok(changed),
         };
-        match change {
+        let go_on = match change {
             Change::Upsert(bytes) => {
-                out(id, bytes, None)?;
                 changed = true;
+                out(id, bytes, None)?
             }
             Change::UpsertSeen(bytes, run) => {
-                out(id, bytes, Some(run))?;
                 changed = true;
+                out(id, bytes, Some(run))?
             }
             // An id the store does not know is passed over.
-            Change::Seen(run) => {
-                if let Some((_, record)) = stored {
+            Change::Seen(run) => match stored {
+                Some((_, record)) => {
                     if seen_of(record).ok_or(Broken::Record(id))? == run {
-                        out(id, record, None)?;
+                        out(id, record, None)?
                     } else {
-                        out(id, record, Some(run))?;
                         changed = true;
+                        out(id, record, Some(run))?
                     }
                 }
+                None => true,
+            },
+            Change::Delete => {
+                changed |= stored.is_some();
+                true
             }
-            Change::Delete => changed |= stored.is_some(),
+        };
+        if !go_on && changed {
+            return Ok(true);
         }
     }
 }
