@@ -198,11 +198,10 @@ pub(crate) fn fold_with(
             )),
             Broken::Stored(fail) => fail,
         };
-        // The merge runs twice, first to size the result (one chunk, or pieces of
-        // `TARGET` when it is too big for one), then to build it, rather than holding
-        // it all: a first run's one merge is its hundred thousand records.
-        // The first pass stops as soon as the result is known to change and to need
-        // more than one chunk.
+        // The merge runs twice rather than holding its result (a first run's one merge
+        // is its hundred thousand records): first to size it (one chunk, or pieces of
+        // `TARGET` when it is too big for one), stopping as soon as the result is known
+        // to change and to need more than one chunk; then to build it.
         let mut size = 0usize;
         let changed = merge(old, batches.combined(mine), |id, record, _| {
             size = size.saturating_add(chunks::entry_size(id, record));
@@ -260,7 +259,8 @@ enum Broken<'a> {
 
 /// One change of a fold, in 16 bytes: where it lies in its batch. A first run's fold
 /// sorts a hundred thousand of them; sorting the decoded changes themselves (48 bytes
-/// each, with twice that again of fresh memory for the sort) took ~5 ms of the run's end.
+/// each, and as much again of fresh memory for the sort's scratch) took ~5 ms of the
+/// run's end.
 #[derive(Clone, Copy)]
 struct Item {
     /// The id's first eight bytes as one number: the order of most ids.
