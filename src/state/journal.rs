@@ -296,7 +296,7 @@ impl<'a> Batches<'a> {
             return Err("batch too large");
         }
         let mut input = Input { bytes };
-        let mut item = |kind: u32, input: &mut Input<'a>| -> Result<&'a str, &'static str> {
+        let mut item = |kind: u32, input: &mut Input<'a>| -> Result<(), &'static str> {
             // Fits: the batch's length does.
             let at = (bytes.len() - input.bytes.len()) as u32;
             let id = input.text()?;
@@ -305,7 +305,7 @@ impl<'a> Batches<'a> {
                 batch: batch | kind,
                 at,
             });
-            Ok(id)
+            Ok(())
         };
         for _ in 0..input.varint()? {
             item(UPSERT, &mut input)?;
@@ -328,13 +328,25 @@ impl<'a> Batches<'a> {
         Ok(())
     }
 
-    /// An item's id and change. Its batch was checked when decoded.
-    fn change(&self, item: Item) -> (&'a str, Change<'a>) {
+    /// The item's batch (its index), read from the item's id on. The batch was checked
+    /// when decoded, so what is read from it there cannot fail.
+    fn at(&self, item: Item) -> (usize, Input<'a>) {
         let batch = (item.batch & !KIND) as usize;
         let bytes = self.bytes.get(batch).copied().unwrap_or_default();
-        let mut input = Input {
+        let input = Input {
             bytes: bytes.get(item.at as usize..).unwrap_or_default(),
         };
+        (batch, input)
+    }
+
+    /// An item's id (what sorting and bounding ranges compare).
+    fn id(&self, item: Item) -> &'a str {
+        self.at(item).1.text().unwrap_or_default()
+    }
+
+    /// An item's id and change.
+    fn change(&self, item: Item) -> (&'a str, Change<'a>) {
+        let (batch, mut input) = self.at(item);
         let id = input.text().unwrap_or_default();
         let change = match item.batch & KIND {
             UPSERT => Change::Upsert(input.bytes().unwrap_or_default()),
@@ -342,10 +354,6 @@ impl<'a> Batches<'a> {
             _ => Change::Delete,
         };
         (id, change)
-    }
-
-    fn id(&self, item: Item) -> &'a str {
-        self.change(item).0
     }
 
     /// Sorts items by id (`str`'s order, byte by byte), each id's in the order they
