@@ -150,7 +150,7 @@ fn run_on(
         .and_then(|s| s.timezone.as_ref())
         .map_or(chrono_tz::Tz::UTC, |z| z.0);
 
-    // The run's id and the saved cursor.
+    // A run writes to the state; a dry run does not.
     let live = match (options.dry_run, state) {
         (false, Some(state)) => Some(state),
         (false, None) => {
@@ -158,24 +158,14 @@ fn run_on(
         }
         (true, _) => None,
     };
-    let ticket = match live {
-        Some(state) => Some(state.begin_run(name)?),
-        None => None,
-    };
-    let run_id = ticket
-        .as_ref()
-        .map_or_else(|| format!("{name}-dry-run"), |t| t.run_id.clone());
-    let seq = ticket.as_ref().map_or(u64::MAX, |t| t.seq);
     let from_source = matches!(input, Input::Source);
     let incremental = pipeline.sync.mode == SyncMode::Incremental && from_source;
     let saved_cursor = match (state, incremental && !options.full) {
         (Some(state), true) => state.pipeline(name)?.cursor,
         _ => None,
     };
-    let reader = state.map(State::reader).transpose()?;
-    let known_records = reader.as_ref().map(|r| r.pipeline(name)).transpose()?;
 
-    // Connectors.
+    // The source first: its first records are on their way while the run begins.
     let cx = connect::Context {
         base: &base,
         started_at,
@@ -190,6 +180,19 @@ fn run_on(
         ),
         Input::Records(records) => (None, records),
     };
+    if let Some(source) = source.as_mut() {
+        source.start();
+    }
+    let ticket = match live {
+        Some(state) => Some(state.begin_run(name)?),
+        None => None,
+    };
+    let run_id = ticket
+        .as_ref()
+        .map_or_else(|| format!("{name}-dry-run"), |t| t.run_id.clone());
+    let seq = ticket.as_ref().map_or(u64::MAX, |t| t.seq);
+    let reader = state.map(State::reader).transpose()?;
+    let known_records = reader.as_ref().map(|r| r.pipeline(name)).transpose()?;
     let file_source = match &pipeline.source {
         Some(pipeline::Source::File(config)) if from_source => Some(config),
         _ => None,

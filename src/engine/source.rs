@@ -38,6 +38,10 @@ pub trait Source {
     fn units(&mut self) -> Result<Vec<Unit>, String>;
     /// Reads one unit, handing each item to `sink` until it answers `Flow::Stop`.
     fn read(&mut self, unit: &Unit, sink: &mut dyn FnMut(Item) -> Flow);
+    /// Sets the first records on their way before the run reads (an HTTP source sends
+    /// its first request), while the run does its own preparing; reading takes them
+    /// up. Nothing by default.
+    fn start(&mut self) {}
 }
 
 /// `type = "file"`: the files at `path` (a file, or `folder/*.ext`), one unit each.

@@ -33,6 +33,8 @@ pub struct HttpSourceReader {
     body: Option<Value>,
     /// The saved incremental cursor this run reads past.
     cursor: Option<String>,
+    /// The first page, requested by [`Source::start`] before reading.
+    started: Option<(Url, Result<Prefetch, HttpError>)>,
 }
 
 impl HttpSourceReader {
@@ -67,7 +69,17 @@ impl HttpSourceReader {
             client: Arc::new(client),
             body,
             cursor: cursor.map(str::to_string),
+            started: None,
         })
+    }
+
+    /// The pagination from the first page on.
+    fn pager(&self) -> Pager<'_> {
+        Pager::new(
+            self.config.paginate.as_ref(),
+            self.config.stop.as_deref(),
+            self.base_url(),
+        )
     }
 
     fn method(&self) -> &'static str {
@@ -225,17 +237,26 @@ impl Source for HttpSourceReader {
         }])
     }
 
+    /// Sends the first page's request: it is answered while the run prepares.
+    fn start(&mut self) {
+        if self.started.is_none() {
+            let first = self.pager().first();
+            let fetched = self.page(first.clone());
+            self.started = Some((first, fetched));
+        }
+    }
+
     fn read(&mut self, _unit: &Unit, sink: &mut dyn FnMut(Item) -> Flow) {
-        let mut pager = Pager::new(
-            self.config.paginate.as_ref(),
-            self.config.stop.as_deref(),
-            self.base_url(),
-        );
+        let started = self.started.take();
+        let mut pager = self.pager();
         // The page being waited for first, then the pages after it fetched ahead.
         let depth = self.client.concurrency().max(1);
         let mut fetching: VecDeque<(Url, Result<Prefetch, HttpError>)> = VecDeque::new();
         let first = pager.first();
-        fetching.push_back((first.clone(), self.page(first)));
+        match started {
+            Some((url, fetched)) if url == first => fetching.push_back((url, fetched)),
+            _ => fetching.push_back((first.clone(), self.page(first))),
+        }
         loop {
             self.fetch_ahead(&pager, &mut fetching, depth);
             let Some((url, fetched)) = fetching.pop_front() else {
