@@ -97,6 +97,74 @@ fn a_full_run_then_nothing_changed_then_one_change() {
     assert!(p.read("pipelines/out/people.ndjson").contains("Grace"));
 }
 
+/// A state file of a build before 27 November 2026 holds each record's content
+/// fingerprint (`identity::fingerprint`), not the fingerprint of its JSON text: its
+/// records are still unchanged, their states take the new fingerprint, and a record
+/// that did change is still an update.
+#[test]
+fn record_states_of_an_older_build_are_unchanged_and_take_the_new_fingerprint() {
+    use sluice::engine::identity::{fingerprint, text_fingerprint};
+    use sluice::state::{Commit, State};
+
+    let p = Project::new();
+    p.write("pipelines/people.toml", PEOPLE);
+    let mut people: Vec<Value> = (1..=5).map(|i| person(i, "Ada")).collect();
+    p.records("pipelines/data/people.ndjson", &people);
+    let (code, first) = p.run("people", &[]);
+    assert_eq!(code, Some(0), "{first:#}");
+    assert_eq!(first["counts"]["created"], 5);
+
+    // The states as the older build wrote them: the content fingerprint of each
+    // written line, which is the mapped record.
+    let written = p.read("pipelines/out/people.ndjson");
+    let lines: Vec<(String, &str)> = written
+        .lines()
+        .map(|line| {
+            let record: Value = serde_json::from_str(line).expect("NDJSON");
+            (record["id"].to_string(), line)
+        })
+        .collect();
+    let state_path = p.path(".sluice/state.redb");
+    {
+        let state = State::open(&state_path).expect("state");
+        let reader = state.reader().expect("reader");
+        let mut older = Commit::default();
+        for (id, line) in &lines {
+            let mut record = reader.record("people", id).expect("reads").expect("stored");
+            assert_eq!(record.fingerprint, text_fingerprint(line.as_bytes()));
+            let value: Value = serde_json::from_str(line).expect("NDJSON");
+            record.fingerprint = fingerprint(&value);
+            older.records.push((id.clone(), record));
+        }
+        drop(reader);
+        state.commit("people", &older).expect("commits");
+    }
+
+    people[1] = person(2, "Grace");
+    p.records("pipelines/data/people.ndjson", &people);
+    let (code, second) = p.run("people", &[]);
+    assert_eq!(code, Some(0), "{second:#}");
+    assert_eq!(second["counts"]["unchanged"], 4, "{second:#}");
+    assert_eq!(second["counts"]["updated"], 1, "{second:#}");
+    assert_eq!(second["counts"]["created"], 0, "{second:#}");
+
+    let rewritten = p.read("pipelines/out/people.ndjson");
+    let state = State::open(&state_path).expect("state");
+    let reader = state.reader().expect("reader");
+    for line in rewritten.lines() {
+        let record: Value = serde_json::from_str(line).expect("NDJSON");
+        let stored = reader
+            .record("people", &record["id"].to_string())
+            .expect("reads")
+            .expect("stored");
+        assert_eq!(
+            stored.fingerprint,
+            text_fingerprint(line.as_bytes()),
+            "{line}"
+        );
+    }
+}
+
 #[test]
 fn a_file_that_cannot_be_put_in_place_leaves_nothing_of_the_run_in_the_state() {
     let p = Project::new();

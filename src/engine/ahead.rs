@@ -17,7 +17,8 @@ use serde_json::Value;
 use super::cursor;
 use super::doc::{DocRecord, SlotMemo};
 use super::identity::{
-    fingerprint, fingerprint_canonical, id_hash, lookup, source_id, without_empty,
+    fingerprint, id_hash, lookup, source_id, text_fingerprint, value_text_fingerprint,
+    without_empty,
 };
 use crate::catalog::Prepared;
 use crate::formats::compact::write_compact;
@@ -170,14 +171,14 @@ impl Ahead<'_> {
         };
         let skip_empty = prepared.pipeline.sync.empty_fields == EmptyFields::Skip;
         if self.json {
-            // The destination writes the text: the text and the fingerprint are read
-            // from the mapped record in place, and no value is built (nor freed).
+            // The destination writes the text: it is read from the mapped record in
+            // place, no value is built (nor freed), and the fingerprint is its hash.
             let view = record.canonical(skip_empty);
             let mut json = Vec::with_capacity(JSON_CAPACITY);
             if view.write_json(&mut json).is_ok() {
                 return Verdict::Mapped {
                     mapped: Value::Null,
-                    print: fingerprint_canonical(view),
+                    print: text_fingerprint(&json),
                     json: Some(json),
                 };
             }
@@ -188,16 +189,21 @@ impl Ahead<'_> {
         } else {
             mapped
         };
-        let print = fingerprint(&mapped);
         // Text that cannot be made here is left to the destination, which reports why.
-        let json = self.json.then(|| {
-            let mut json = Vec::with_capacity(JSON_CAPACITY);
-            write_compact(&mut json, &mapped).ok().map(|()| json)
-        });
+        let json = self
+            .json
+            .then(|| {
+                let mut json = Vec::with_capacity(JSON_CAPACITY);
+                write_compact(&mut json, &mapped).ok().map(|()| json)
+            })
+            .flatten();
+        let print = json
+            .as_deref()
+            .map_or_else(|| value_text_fingerprint(&mapped), text_fingerprint);
         Verdict::Mapped {
             mapped,
             print,
-            json: json.flatten(),
+            json,
         }
     }
 }

@@ -1,10 +1,12 @@
 //! Record identity and change detection: the source id read from a record, a compact
-//! hash of it for the duplicate check, and the fingerprint of a mapped record.
+//! hash of it for the duplicate check, and the fingerprints of records: of a mapped
+//! record's JSON text (what a record state keeps), and of a value's content (keys of
+//! requests, two-way sides, and the record states of older builds).
 
 use serde_json::Value;
 use xxhash_rust::xxh3::xxh3_128;
 
-use crate::mapping::record::{Canonical, Field, vanishes};
+use crate::formats::compact::write_compact;
 
 /// The value at a dotted path (`order.header.number`; a number selects a list element)
 /// as id text: strings as they are, numbers and booleans written out. `None` when the
@@ -82,17 +84,39 @@ impl std::hash::Hasher for IdHasher {
 /// length and bytes, keys in order), so equal records give equal fingerprints and any
 /// change to a key, a value or a type gives another. Computed without building the
 /// record's JSON text.
+///
+/// Record states written by builds before 27 November 2026 hold this fingerprint of
+/// the mapped record; see [`legacy_fingerprint`].
 pub fn fingerprint(record: &Value) -> [u8; 16] {
     hash_encoded(|bytes| encode(bytes, record))
 }
 
-/// The fingerprint of a mapped record seen through [`MappedRecord::canonical`]: the same
-/// as [`fingerprint`] of the value it stands for (`into_value`, then [`without_empty`]
-/// when it skips empty values), without building that value.
-///
-/// [`MappedRecord::canonical`]: crate::mapping::MappedRecord::canonical
-pub fn fingerprint_canonical(record: Canonical<'_>) -> [u8; 16] {
-    hash_encoded(|bytes| encode_canonical(bytes, record))
+/// The fingerprint a record state keeps of the mapped record last written: a 128-bit
+/// hash of the record's compact JSON text, keys in order (`Canonical::write_json`, or
+/// `write_compact` of the value: the same bytes). The text tells every value and type
+/// apart, so equal records give equal fingerprints and any change another. A run makes
+/// the text anyway for a destination that writes it: then fingerprinting costs a hash.
+pub fn text_fingerprint(text: &[u8]) -> [u8; 16] {
+    xxh3_128(text).to_le_bytes()
+}
+
+/// [`text_fingerprint`] of a mapped record given as a value.
+pub fn value_text_fingerprint(record: &Value) -> [u8; 16] {
+    // Writing a value into memory cannot fail: no I/O, and its keys are text.
+    hash_encoded(|bytes| drop(write_compact(bytes, record)))
+}
+
+/// The fingerprint an older build's record state holds for a mapped record: its content
+/// [`fingerprint`], of the value read back from its JSON text when there is one (`json`,
+/// which stands for the same value), else of `mapped`. A run compares it only when the
+/// stored fingerprint is not the record's [`text_fingerprint`].
+pub fn legacy_fingerprint(mapped: &Value, json: Option<&[u8]>) -> Option<[u8; 16]> {
+    match json {
+        Some(text) => serde_json::from_slice::<Value>(text)
+            .ok()
+            .map(|value| fingerprint(&value)),
+        None => Some(fingerprint(mapped)),
+    }
 }
 
 fn hash_encoded(write: impl FnOnce(&mut Vec<u8>)) -> [u8; 16] {
@@ -104,42 +128,6 @@ fn hash_encoded(write: impl FnOnce(&mut Vec<u8>)) -> [u8; 16] {
         write(bytes);
         xxh3_128(bytes).to_le_bytes()
     })
-}
-
-/// [`encode`] of the object a [`Canonical`] record stands for. Its entry count is
-/// written once the entries are (empty ones may be left out).
-fn encode_canonical(out: &mut Vec<u8>, record: Canonical<'_>) {
-    out.push(b'o');
-    let count_at = out.len();
-    out.extend_from_slice(&0u64.to_le_bytes());
-    let mut count = 0u64;
-    for (key, field) in record.fields() {
-        count += 1;
-        encode_text(out, b'k', key);
-        match field {
-            Field::Text(text) => encode_text(out, b's', text),
-            Field::Value(value) if record.skip_empty() => encode_pruned(out, value),
-            Field::Value(value) => encode(out, value),
-            Field::Object(object) => encode_canonical(out, object),
-        }
-    }
-    out[count_at..count_at + 8].copy_from_slice(&count.to_le_bytes());
-}
-
-/// [`encode`] of `value` with its objects' empty values left out (as `without_empty`).
-fn encode_pruned(out: &mut Vec<u8>, value: &Value) {
-    let Value::Object(map) = value else {
-        return encode(out, value);
-    };
-    out.push(b'o');
-    let kept = map.values().filter(|item| !vanishes(item)).count();
-    out.extend_from_slice(&(kept as u64).to_le_bytes());
-    for (key, item) in map {
-        if !vanishes(item) {
-            encode_text(out, b'k', key);
-            encode_pruned(out, item);
-        }
-    }
 }
 
 /// Writes each value's kind, length and bytes: an encoding in which different values
@@ -219,7 +207,6 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::formats::compact::write_compact;
     use crate::mapping::MappedRecord;
     use crate::mapping::record::{Shape, Slot};
 
@@ -248,6 +235,43 @@ mod tests {
         assert_eq!(source_id(&record, "blank"), None);
         assert_eq!(source_id(&record, "missing"), None);
         assert_eq!(source_id(&record, "order"), None);
+    }
+
+    #[test]
+    fn text_fingerprints_follow_content() {
+        let print = value_text_fingerprint;
+        assert_eq!(print(&json!({"a": 1})), print(&json!({"a": 1})));
+        assert_eq!(
+            print(&json!({"a": 1, "b": "x"})),
+            text_fingerprint(br#"{"a":1,"b":"x"}"#)
+        );
+        for (one, other) in [
+            (json!({"a": 1}), json!({"a": 2})),
+            (json!({"a": 1}), json!({"a": "1"})),
+            (json!({"a": 1}), json!({"a": 1.0})),
+            (json!({"a": 1}), json!({"b": 1})),
+            (json!({"a": ["x", "y"]}), json!({"a": ["xy"]})),
+            (json!({"a": {"b": null}}), json!({"a": {}, "b": null})),
+            (json!({"a": "x,\"b\":1"}), json!({"a": "x", "b": 1})),
+            (json!([true]), json!([false])),
+        ] {
+            assert_ne!(print(&one), print(&other), "{one} and {other}");
+        }
+    }
+
+    #[test]
+    fn a_legacy_fingerprint_is_the_content_fingerprint_of_the_same_value() {
+        let record = json!({"email": "a@x.org", "n": 1.5, "tags": ["x"]});
+        let text = serde_json::to_vec(&record).expect("writes");
+        assert_eq!(
+            legacy_fingerprint(&record, None),
+            Some(fingerprint(&record))
+        );
+        assert_eq!(
+            legacy_fingerprint(&Value::Null, Some(&text)),
+            Some(fingerprint(&record))
+        );
+        assert_eq!(legacy_fingerprint(&Value::Null, Some(b"{not json")), None);
     }
 
     #[test]
@@ -335,17 +359,22 @@ mod tests {
     }
 
     proptest! {
-        /// The fingerprint and JSON text read from a mapped record in place equal those
-        /// of the value it stands for, with and without empty values.
+        /// The JSON text read from a mapped record in place, and so its fingerprint,
+        /// equal those of the value it stands for, with and without empty values; read
+        /// back, the text gives that value (and its legacy fingerprint).
         #[test]
         fn canonical_records_give_the_values_fingerprint_and_text(record in arb_record()) {
             let value = record.to_value();
             for skip in [false, true] {
                 let expected = if skip { without_empty(value.clone()) } else { value.clone() };
                 let view = record.canonical(skip);
-                prop_assert_eq!(fingerprint_canonical(view), fingerprint(&expected));
                 let (mut direct, mut serialized, mut from_value) = (Vec::new(), Vec::new(), Vec::new());
                 view.write_json(&mut direct).expect("writes");
+                prop_assert_eq!(text_fingerprint(&direct), value_text_fingerprint(&expected));
+                prop_assert_eq!(
+                    legacy_fingerprint(&Value::Null, Some(&direct)),
+                    Some(fingerprint(&expected))
+                );
                 write_compact(&mut serialized, &view).expect("writes");
                 write_compact(&mut from_value, &expected).expect("writes");
                 let expected = String::from_utf8(from_value).expect("utf-8");

@@ -13,7 +13,7 @@ use super::ahead::{Ahead, Raw, Ready, Verdict};
 use super::connect;
 use super::cursor;
 use super::destination::{Change, Destination, Write, WriteFailure, WriteResult};
-use super::identity::{IdHashMap, IdHashSet, id_hash};
+use super::identity::{IdHashMap, IdHashSet, id_hash, legacy_fingerprint};
 use super::links::StateLinks;
 use super::preview::{Preview, Rejected, Sample};
 use super::source::{Item, Unit};
@@ -582,9 +582,16 @@ impl Walk<'_> {
                 return;
             }
         };
+        // A state of an older build holds another fingerprint of the same record (see
+        // `identity::legacy_fingerprint`): the record is unchanged, and its state takes
+        // the fingerprint of now.
+        let refresh = known.as_ref().is_some_and(|k| {
+            k.fingerprint != print
+                && legacy_fingerprint(&mapped, json.as_deref()) == Some(k.fingerprint)
+        });
         let change = match &known {
             None => Change::Create { record: &mapped },
-            Some(k) if k.fingerprint == print => Change::Unchanged { record: &mapped },
+            Some(k) if k.fingerprint == print || refresh => Change::Unchanged { record: &mapped },
             Some(k) => Change::Update {
                 dest_id: k.dest_id.as_deref(),
                 record: &mapped,
@@ -617,6 +624,7 @@ impl Walk<'_> {
             mapped,
             json,
             print,
+            refresh,
             raw,
         });
         if self.pending.len() >= self.window {
@@ -682,7 +690,7 @@ impl Walk<'_> {
                 if !self.retrying.is_empty() && self.retrying.remove(&id).is_some() {
                     self.retries_succeeded += 1;
                 }
-                if kind != "unchanged" {
+                if kind != "unchanged" || write.refresh {
                     // Only an id that failed before (retried at the start of this run)
                     // or earlier in this run can be waiting for a retry.
                     if !self.retried.is_empty() || self.counts.failed > 0 {
@@ -1002,6 +1010,9 @@ struct Pending {
     /// `mapped` as compact JSON text, for a destination that takes it.
     json: Option<Vec<u8>>,
     print: [u8; 16],
+    /// An unchanged record whose state holds an older build's fingerprint: `print`
+    /// replaces it.
+    refresh: bool,
     /// Kept for a retry if the write fails.
     raw: Raw,
 }
