@@ -39,30 +39,35 @@ until grep -q serving "$WORK/server.log" 2>/dev/null; do
     sleep 0.1
 done
 
-# `Elapsed (wall clock)` as seconds, user + system CPU seconds, peak memory in MB.
+# Wall seconds from the nanoseconds given ($2: `date +%s%N` before and after the run;
+# /usr/bin/time's own wall clock is in hundredths, a tenth of a sluice run), user +
+# system CPU seconds and peak memory in MB from /usr/bin/time ($1).
 summary() {
-    awk -F': ' '
-        /Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; wall = s }
+    awk -F': ' -v ns="$2" '
         /User time/ { cpu += $2 } /System time/ { cpu += $2 }
         /Maximum resident/ { rss = $2 / 1024 }
-        END { printf "%.2f s wall, %.2f s CPU, %.0f MB peak", wall, cpu, rss }' "$1"
+        END { printf "%.3f s wall, %.2f s CPU, %.0f MB peak", ns / 1e9, cpu, rss }' "$1"
 }
 
 echo "load before: $(uptime)"
 i=1
 while [ "$i" -le "$RUNS" ]; do
     rm -rf "$WORK/state.redb" "$WORK/pipelines/out"
+    start=$(date +%s%N)
     /usr/bin/time -v "$SLUICE" --pipelines "$WORK/pipelines" \
         --state "$WORK/state.redb" run api_to_file --format json \
         > "$WORK/sluice-$i.json" 2> "$WORK/sluice-$i.time"
+    end=$(date +%s%N)
     lines=$(wc -l < "$WORK/pipelines/out/records.ndjson")
-    echo "sluice run $i: $(summary "$WORK/sluice-$i.time"); $lines records written"
+    echo "sluice run $i: $(summary "$WORK/sluice-$i.time" $((end - start))); $lines records written"
 
     rm -rf "$WORK/dlt"
+    start=$(date +%s%N)
     /usr/bin/time -v "$PYTHON" benches/dlt/rest_api_to_file.py "http://127.0.0.1:$PORT" "$WORK/dlt" \
         > "$WORK/dlt-$i.out" 2> "$WORK/dlt-$i.time"
+    end=$(date +%s%N)
     lines=$(find "$WORK/dlt/data" -path '*records*' -name '*.jsonl' -exec cat {} + | wc -l)
-    echo "dlt    run $i: $(summary "$WORK/dlt-$i.time"); $lines records written"
+    echo "dlt    run $i: $(summary "$WORK/dlt-$i.time" $((end - start))); $lines records written"
     i=$((i + 1))
 done
 echo "load after: $(uptime)"
