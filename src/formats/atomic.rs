@@ -17,6 +17,11 @@ use super::error::FileError;
 pub struct AtomicFile {
     temp: NamedTempFile,
     path: PathBuf,
+    /// Bytes written so far, and how many of them were handed to `writeback`.
+    written: u64,
+    handed: u64,
+    /// Asks the disk to start writing what was written, on a thread of its own.
+    writeback: Option<Writeback>,
 }
 
 impl AtomicFile {
@@ -47,6 +52,9 @@ impl AtomicFile {
         Ok(AtomicFile {
             temp,
             path: path.to_path_buf(),
+            written: 0,
+            handed: 0,
+            writeback: None,
         })
     }
 
@@ -60,6 +68,9 @@ impl AtomicFile {
     pub fn commit(mut self) -> Result<(), FileError> {
         let path = self.path;
         self.temp.flush().map_err(|e| FileError::io(&path, e))?;
+        if let Some(writeback) = self.writeback.take() {
+            writeback.finish();
+        }
         self.temp
             .as_file()
             .sync_all()
@@ -72,13 +83,96 @@ impl AtomicFile {
     }
 }
 
+impl AtomicFile {
+    /// Counts `n` bytes written; every `HAND_OVER` bytes, has the disk start writing
+    /// them, so that `commit`'s sync finds little left to do (and holds up other files'
+    /// syncs less: a run's state file is synced at the same time).
+    fn wrote(&mut self, n: usize) {
+        self.written += n as u64;
+        if self.written - self.handed < HAND_OVER {
+            return;
+        }
+        if self.writeback.is_none() {
+            self.writeback = Writeback::start(self.temp.as_file());
+        }
+        if let Some(writeback) = &self.writeback {
+            writeback.hand(self.handed, self.written - self.handed);
+        }
+        self.handed = self.written;
+    }
+}
+
+/// How many bytes are written before the disk is asked to take them.
+const HAND_OVER: u64 = 1 << 20;
+
+/// A thread that asks the disk to start writing ranges of a file, without waiting for
+/// them to be written (`sync_file_range`, Linux): submitting the writes takes ~0.25 ms
+/// a MB, which the writer does not wait for. Best effort: `commit` syncs the file.
+#[derive(Debug)]
+struct Writeback {
+    ranges: std::sync::mpsc::Sender<(u64, u64)>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Writeback {
+    /// `None` where there is nothing to gain (not Linux) or no thread or descriptor to
+    /// be had.
+    #[cfg(target_os = "linux")]
+    fn start(file: &fs::File) -> Option<Writeback> {
+        use std::os::fd::AsRawFd;
+        let file = file.try_clone().ok()?;
+        let (ranges, received) = std::sync::mpsc::channel::<(u64, u64)>();
+        let thread = std::thread::Builder::new()
+            .name("sluice-writeback".to_string())
+            .spawn(move || {
+                for (from, len) in received {
+                    let (Ok(from), Ok(len)) = (i64::try_from(from), i64::try_from(len)) else {
+                        continue;
+                    };
+                    // SAFETY: a system call on a descriptor this thread owns; it reads
+                    // and writes no memory of the process.
+                    unsafe {
+                        libc::sync_file_range(
+                            file.as_raw_fd(),
+                            from,
+                            len,
+                            libc::SYNC_FILE_RANGE_WRITE,
+                        );
+                    }
+                }
+            })
+            .ok()?;
+        Some(Writeback { ranges, thread })
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn start(_file: &fs::File) -> Option<Writeback> {
+        None
+    }
+
+    fn hand(&self, from: u64, len: u64) {
+        // The thread stops only once the sender is gone.
+        let _ = self.ranges.send((from, len));
+    }
+
+    /// Lets the thread finish what it was handed.
+    fn finish(self) {
+        drop(self.ranges);
+        let _ = self.thread.join();
+    }
+}
+
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.temp.write(buf)
+        let n = self.temp.write(buf)?;
+        self.wrote(n);
+        Ok(n)
     }
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.temp.write_all(buf)
+        self.temp.write_all(buf)?;
+        self.wrote(buf.len());
+        Ok(())
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -124,6 +218,40 @@ mod tests {
             .collect();
         names.sort();
         names
+    }
+
+    #[test]
+    fn a_file_of_megabytes_is_handed_to_the_disk_while_written_and_commits_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.ndjson");
+        let line: Vec<u8> = (0..=254u8).chain([b'\n']).collect();
+        let mut expected = Vec::new();
+        let mut file = AtomicFile::create(&path).unwrap();
+        for i in 0..12_000 {
+            if i % 2 == 0 {
+                file.write_all(&line).unwrap();
+            } else {
+                let mut rest = line.as_slice();
+                while !rest.is_empty() {
+                    let n = file.write(rest).unwrap();
+                    rest = &rest[n..];
+                }
+            }
+            expected.extend_from_slice(&line);
+        }
+        if cfg!(target_os = "linux") {
+            assert!(file.writeback.is_some(), "3 MB written, none handed over");
+        }
+        file.commit().unwrap();
+        assert_eq!(fs::read(&path).unwrap(), expected);
+
+        // Dropped uncommitted after the same: nothing is left of it.
+        let mut file = AtomicFile::create(&dir.path().join("gone.ndjson")).unwrap();
+        for _ in 0..12_000 {
+            file.write_all(&line).unwrap();
+        }
+        drop(file);
+        assert_eq!(entries(dir.path()), vec!["big.ndjson"]);
     }
 
     #[test]
