@@ -328,11 +328,6 @@ pub enum Field<'a> {
 }
 
 impl<'a> Canonical<'a> {
-    /// Whether empty values are left out.
-    pub fn skip_empty(&self) -> bool {
-        self.skip_empty
-    }
-
     /// The fields in key order, empty ones left out when `skip_empty`.
     pub fn fields(self) -> impl Iterator<Item = (&'a str, Field<'a>)> {
         self.kept()
@@ -390,7 +385,7 @@ impl<'a> Canonical<'a> {
 
 /// Whether dropping empty values leaves nothing of `value`: null, empty text, an
 /// empty list, or an object all of whose values vanish. (Lists are kept as they are.)
-pub fn vanishes(value: &Value) -> bool {
+fn vanishes(value: &Value) -> bool {
     match value {
         Value::Null => true,
         Value::String(text) => text.is_empty(),
