@@ -5,31 +5,32 @@
 
 use std::sync::Arc;
 
-use rhai::Engine;
 use serde_json::{Value, json};
 use sluice::diagnostic::{Diagnostic, SourceFile};
 use sluice::mapping::functions::Registry;
 use sluice::mapping::{Compilation, Environment, NoImports, Outcome, compile};
 use sluice::script::{
-    CompiledScript, Condition, Limits, ScriptErrorKind, codes, compile_script, register_functions,
-    sandboxed_engine, stdlib_functions,
+    CompiledScript, Condition, Limits, Sandbox, ScriptErrorKind, codes, compile_script,
+    register_functions, stdlib_functions,
 };
 
-fn engine() -> Arc<Engine> {
-    Arc::new(sandboxed_engine(&Limits::default()))
+/// The sandbox a catalog prepares pipelines with: scripts compile in its light engine
+/// and run in its full one.
+fn engine() -> Arc<Sandbox> {
+    Arc::new(Sandbox::new(&Limits::default()))
 }
 
-fn script(engine: &Engine, name: &str, text: &str) -> Arc<CompiledScript> {
-    Arc::new(compile_script(SourceFile::new(name, text), engine).expect("compiles"))
+fn script(engine: &Sandbox, name: &str, text: &str) -> Arc<CompiledScript> {
+    Arc::new(compile_script(SourceFile::new(name, text), engine.compiler()).expect("compiles"))
 }
 
 fn compile_mapping(
-    engine: &Arc<Engine>,
+    engine: &Arc<Sandbox>,
     scripts: &[Arc<CompiledScript>],
     text: &str,
 ) -> Compilation {
     let mut registry = Registry::builtin();
-    let mut all = stdlib_functions(engine).expect("stdlib compiles");
+    let mut all = stdlib_functions(engine.compiler()).expect("stdlib compiles");
     all.extend(scripts.iter().cloned());
     let problems = register_functions(&mut registry, &all, engine);
     assert!(problems.is_empty(), "{problems:?}");
@@ -42,7 +43,7 @@ fn compile_mapping(
 }
 
 fn apply(
-    engine: &Arc<Engine>,
+    engine: &Arc<Sandbox>,
     scripts: &[Arc<CompiledScript>],
     text: &str,
     record: Value,
@@ -62,7 +63,7 @@ fn problems(outcome: Outcome) -> String {
 }
 
 fn compile_errors(text: &str) -> Vec<Diagnostic> {
-    match compile_script(SourceFile::new("bad.rhai", text), &engine()) {
+    match compile_script(SourceFile::new("bad.rhai", text), engine().compiler()) {
         Ok(_) => panic!("compiles: {text}"),
         Err(diagnostics) => diagnostics,
     }
@@ -132,7 +133,7 @@ fn the_wall_clock_limit_stops_a_script_that_stays_under_the_operation_limit() {
         timeout: std::time::Duration::from_millis(100),
         ..Limits::default()
     };
-    let engine = Arc::new(sandboxed_engine(&limits));
+    let engine = Arc::new(Sandbox::new(&limits));
     let runaway = script(&engine, "runaway.rhai", RUNAWAY);
     let message = problems(apply(
         &engine,

@@ -124,7 +124,7 @@ fn compile_scripts(
                 continue;
             }
         };
-        match compile_script(file, &toolkit.engine) {
+        match compile_script(file, toolkit.engine.compiler()) {
             Ok(script) => scripts.push(Arc::new(script)),
             Err(problems) => diagnostics.extend(problems),
         }

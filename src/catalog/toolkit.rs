@@ -5,17 +5,16 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use rhai::Engine;
-
 use crate::diagnostic::Diagnostic;
 use crate::files::FsImports;
 use crate::mapping::functions::Registry;
-use crate::script::{self, Limits};
+use crate::script::{self, Limits, Sandbox};
 
 /// Shared by every pipeline of a catalog (cheap to share between threads).
 pub struct Toolkit {
-    /// The one Rhai engine: scripts, conditions and script functions run on it.
-    pub engine: Arc<Engine>,
+    /// The one Rhai sandbox: scripts, conditions and script functions are compiled
+    /// and run in it (its full engine made when a script first runs).
+    pub engine: Arc<Sandbox>,
     /// Built-in mapping functions and those of `stdlib/functions/*.rhai`.
     pub functions: Registry,
     /// Resolves `import` in mappings: next to the importing file, then the libraries.
@@ -34,9 +33,9 @@ impl Toolkit {
     /// The toolkit of a project whose folder is `root`: mappings may import from
     /// `root/stdlib/mappings`. Fails only if the built-in scripts do not compile.
     pub fn new(root: &Path) -> Result<Toolkit, Vec<Diagnostic>> {
-        let engine = Arc::new(script::sandboxed_engine(&Limits::default()));
+        let engine = Arc::new(Sandbox::new(&Limits::default()));
         let mut functions = Registry::builtin();
-        let scripts = script::stdlib_functions(&engine)?;
+        let scripts = script::stdlib_functions(engine.compiler())?;
         let problems = script::register_functions(&mut functions, &scripts, &engine);
         if !problems.is_empty() {
             return Err(problems);

@@ -4,18 +4,18 @@
 
 use std::sync::Arc;
 
-use rhai::{Dynamic, Engine, Scope};
+use rhai::{Dynamic, Scope};
 use serde_json::Value;
 
 use super::compile::parse_diagnostic;
 use super::convert::to_dynamic;
-use super::engine::with_stack;
+use super::engine::{Sandbox, with_stack};
 use super::error::{Origin, ScriptError, ScriptErrorKind};
 use crate::diagnostic::{Diagnostic, SourceFile};
 
 /// A compiled condition.
 pub struct Condition {
-    engine: Arc<Engine>,
+    engine: Arc<Sandbox>,
     ast: rhai::AST,
     origin: Origin,
 }
@@ -41,7 +41,7 @@ impl Condition {
     /// file's `when = '…'`), so that errors point into that file. The expression may
     /// read `record` and `vars` and nothing else.
     pub fn compile(
-        engine: Arc<Engine>,
+        engine: Arc<Sandbox>,
         expression: &str,
         file: &Arc<SourceFile>,
         offset: usize,
@@ -52,7 +52,11 @@ impl Condition {
             text: expression.to_string(),
         };
         let names = scope(Dynamic::UNIT, Dynamic::UNIT);
-        let compiled = with_stack(|| engine.compile_expression_with_scope(&names, expression));
+        let compiled = with_stack(|| {
+            engine
+                .compiler()
+                .compile_expression_with_scope(&names, expression)
+        });
         match compiled {
             Ok(ast) => Ok(Condition {
                 engine,
@@ -74,6 +78,7 @@ impl Condition {
         let mut scope = scope(to_dynamic(record), to_dynamic(vars));
         let result = with_stack(|| {
             self.engine
+                .runner()
                 .eval_ast_with_scope::<Dynamic>(&mut scope, &self.ast)
         });
         match result {
@@ -84,7 +89,7 @@ impl Condition {
                     rhai::Position::new(1, 1),
                 )
             }),
-            Err(error) => Err(self.origin.eval_error(&self.engine, &error)),
+            Err(error) => Err(self.origin.eval_error(self.engine.runner(), &error)),
         }
     }
 }

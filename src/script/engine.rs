@@ -67,6 +67,12 @@ const CLOCK_EVERY: u64 = 256;
 /// milliseconds.
 pub fn sandboxed_engine(limits: &Limits) -> Engine {
     let mut engine = Engine::new();
+    sandbox(&mut engine, limits);
+    engine
+}
+
+/// Sets every sandbox limit and refusal on `engine`.
+fn sandbox(engine: &mut Engine, limits: &Limits) {
     engine
         .set_max_operations(limits.max_operations)
         .set_max_call_levels(limits.max_call_levels)
@@ -95,7 +101,54 @@ pub fn sandboxed_engine(limits: &Limits) -> Engine {
         let late = STARTED.with(|started| started.get().is_some_and(|t| t.elapsed() > timeout));
         late.then(|| Dynamic::from_int(timeout_ms))
     });
-    engine
+}
+
+/// The sandboxed engine of a catalog's scripts, made in two parts. Compiling needs the
+/// parser and the sandbox's settings only: [`compiler`](Self::compiler), without Rhai's
+/// packages, is made at once and costs next to nothing. Running needs the packages:
+/// [`runner`](Self::runner), a [`sandboxed_engine`] (~1 ms to make, on the path of every
+/// command that prepares pipelines), is made when a script first runs, so a run whose
+/// pipeline has no script never makes it.
+pub struct Sandbox {
+    limits: Limits,
+    compiler: Engine,
+    runner: std::sync::OnceLock<Engine>,
+}
+
+impl Sandbox {
+    pub fn new(limits: &Limits) -> Sandbox {
+        let mut compiler = Engine::new_raw();
+        sandbox(&mut compiler, limits);
+        Sandbox {
+            limits: limits.clone(),
+            compiler,
+            runner: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The engine to compile scripts and expressions with.
+    pub fn compiler(&self) -> &Engine {
+        &self.compiler
+    }
+
+    /// The engine to run them with (made on the first call).
+    pub fn runner(&self) -> &Engine {
+        self.runner.get_or_init(|| sandboxed_engine(&self.limits))
+    }
+
+    /// Whether the engine to run scripts with was made.
+    pub fn is_running(&self) -> bool {
+        self.runner.get().is_some()
+    }
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("limits", &self.limits)
+            .field("running", &self.is_running())
+            .finish()
+    }
 }
 
 /// Runs a script evaluation with room on the stack: Rhai recurses once per call level

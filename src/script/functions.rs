@@ -7,12 +7,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
-use rhai::{CallFnOptions, Dynamic, Engine, FnAccess, Scope};
+use rhai::{CallFnOptions, Dynamic, FnAccess, Scope};
 
 use super::codes;
 use super::compile::CompiledScript;
 use super::convert::{from_dynamic, to_dynamic};
-use super::engine::with_stack;
+use super::engine::{Sandbox, with_stack};
 use super::error::ScriptErrorKind;
 use crate::diagnostic::Diagnostic;
 use crate::mapping::functions::{Args, Call, Entry, External, FnError, Nulls, Param, Registry};
@@ -34,7 +34,7 @@ struct Exported {
 pub fn register_functions(
     registry: &mut Registry,
     scripts: &[Arc<CompiledScript>],
-    engine: &Arc<Engine>,
+    engine: &Arc<Sandbox>,
 ) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     let mut defined_in: BTreeMap<String, Arc<CompiledScript>> = BTreeMap::new();
@@ -196,7 +196,7 @@ fn intern(name: &str) -> &'static str {
 struct ScriptFunction {
     name: String,
     script: Arc<CompiledScript>,
-    engine: Arc<Engine>,
+    engine: Arc<Sandbox>,
     /// Byte offset of the function's name in its definition, the place given for errors
     /// that Rhai reports without a position (the sandbox's limits).
     definition: Option<usize>,
@@ -208,7 +208,7 @@ impl Call for ScriptFunction {
         // Only the functions are used: the script's top-level statements do not run.
         let options = CallFnOptions::new().eval_ast(false).rewind_scope(false);
         let result = with_stack(|| {
-            self.engine.call_fn_with_options::<Dynamic>(
+            self.engine.runner().call_fn_with_options::<Dynamic>(
                 options,
                 &mut Scope::new(),
                 &self.script.ast,
@@ -227,7 +227,7 @@ impl Call for ScriptFunction {
                 FnError(format!("{}: {error}", self.name))
             }),
             Err(error) => {
-                let mut error = origin.eval_error(&self.engine, &error);
+                let mut error = origin.eval_error(self.engine.runner(), &error);
                 if error.position.is_none() {
                     error.position = self.definition.map(|at| origin.file.line_col(at));
                 }

@@ -20,7 +20,7 @@ mod tests;
 pub use compile::{CompiledScript, compile_script};
 pub use condition::Condition;
 pub(crate) use engine::with_stack;
-pub use engine::{Limits, sandboxed_engine};
+pub use engine::{Limits, Sandbox, sandboxed_engine};
 pub use error::{ScriptError, ScriptErrorKind};
 pub use functions::register_functions;
 pub use stdlib::{FUNCTION_FILES, stdlib_functions};

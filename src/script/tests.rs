@@ -16,6 +16,11 @@ fn engine() -> Arc<Engine> {
     Arc::new(sandboxed_engine(&Limits::default()))
 }
 
+/// The sandbox a catalog prepares pipelines with: compiled there as in production.
+fn sandbox() -> Arc<Sandbox> {
+    Arc::new(Sandbox::new(&Limits::default()))
+}
+
 fn script(engine: &Engine, text: &str) -> Arc<CompiledScript> {
     match compile_script(SourceFile::new("test.rhai", text), engine) {
         Ok(script) => Arc::new(script),
@@ -24,18 +29,18 @@ fn script(engine: &Engine, text: &str) -> Arc<CompiledScript> {
 }
 
 fn compile_error(text: &str) -> crate::diagnostic::Diagnostic {
-    match compile_script(SourceFile::new("bad.rhai", text), &engine()) {
+    match compile_script(SourceFile::new("bad.rhai", text), sandbox().compiler()) {
         Ok(_) => panic!("compiles: {text}"),
         Err(mut d) => d.remove(0),
     }
 }
 
 /// A registry with the built-ins, the standard scripts and `extra`'s functions.
-fn registry(engine: &Arc<Engine>, extra: &str) -> Registry {
+fn registry(engine: &Arc<Sandbox>, extra: &str) -> Registry {
     let mut registry = Registry::builtin();
-    let mut scripts = stdlib_functions(engine).expect("stdlib compiles");
+    let mut scripts = stdlib_functions(engine.compiler()).expect("stdlib compiles");
     if !extra.is_empty() {
-        scripts.push(script(engine, extra));
+        scripts.push(script(engine.compiler(), extra));
     }
     let problems = register_functions(&mut registry, &scripts, engine);
     assert!(problems.is_empty(), "{problems:?}");
@@ -44,7 +49,7 @@ fn registry(engine: &Arc<Engine>, extra: &str) -> Registry {
 
 /// Applies `mapping` (with the functions of `extra`) to `record`.
 fn map(extra: &str, mapping: &str, record: Value) -> Outcome {
-    let engine = engine();
+    let engine = sandbox();
     let registry = registry(&engine, extra);
     let env = Environment {
         functions: &registry,
@@ -56,6 +61,33 @@ fn map(extra: &str, mapping: &str, record: Value) -> Outcome {
         panic!("does not compile: {:?}", compilation.diagnostics);
     };
     mapping.apply(&record, &json!({}))
+}
+
+#[test]
+fn the_full_engine_is_made_when_a_script_first_runs_and_not_before() {
+    let sandbox = sandbox();
+    let registry = registry(&sandbox, "fn twice(x) { x * 2 }");
+    let env = Environment {
+        functions: &registry,
+        vars: None,
+        imports: &NoImports,
+    };
+    let calls = compile(&SourceFile::new("test.map", "n = twice(n)"), &env);
+    let plain = compile(&SourceFile::new("test.map", "n = n"), &env);
+    let (Some(calls), Some(plain)) = (calls.mapping, plain.mapping) else {
+        panic!("does not compile");
+    };
+    assert!(!sandbox.is_running(), "the stdlib and a script compiled");
+    assert_eq!(
+        mapped(plain.apply(&json!({"n": 2}), &json!({}))),
+        json!({"n": 2})
+    );
+    assert!(!sandbox.is_running(), "a mapping without script calls ran");
+    assert_eq!(
+        mapped(calls.apply(&json!({"n": 2}), &json!({}))),
+        json!({"n": 4})
+    );
+    assert!(sandbox.is_running());
 }
 
 fn mapped(outcome: Outcome) -> Value {
@@ -190,7 +222,7 @@ fn eval_and_import_are_refused() {
 fn condition(expression: &str) -> Result<Condition, Vec<crate::diagnostic::Diagnostic>> {
     let text = format!("[sync]\nwhen = '{expression}'\n");
     let file = SourceFile::new("p.toml", text);
-    Condition::compile(engine(), expression, &file, "[sync]\nwhen = '".len())
+    Condition::compile(sandbox(), expression, &file, "[sync]\nwhen = '".len())
 }
 
 #[test]
@@ -247,7 +279,7 @@ fn script_functions_are_callable_from_mappings() {
 
 #[test]
 fn doc_comments_become_summaries_and_private_functions_stay_hidden() {
-    let engine = engine();
+    let engine = sandbox();
     let registry = registry(
         &engine,
         "/// Doubles a number.\n/// More text.\n///\n/// Not this.\nfn double(x) { x * 2 }\nprivate fn helper() { 1 }",
@@ -275,9 +307,9 @@ fn a_script_error_makes_the_record_invalid_with_the_place() {
 
 #[test]
 fn shadowing_a_builtin_or_defining_twice_is_refused() {
-    let engine = engine();
-    let a = script(&engine, "fn lower(x) { x }\nfn twice(x) { x }");
-    let b = script(&engine, "\n\nfn  twice(y) { y }");
+    let engine = sandbox();
+    let a = script(engine.compiler(), "fn lower(x) { x }\nfn twice(x) { x }");
+    let b = script(engine.compiler(), "\n\nfn  twice(y) { y }");
     let mut registry = Registry::builtin();
     let problems = register_functions(&mut registry, &[a, b], &engine);
     let codes: Vec<&str> = problems.iter().map(|d| d.code).collect();
@@ -313,8 +345,8 @@ fn the_shipped_scripts_match_the_stdlib_folder() {
     on_disk.sort();
     let shipped: Vec<&str> = FUNCTION_FILES.iter().map(|(name, _)| *name).collect();
     assert_eq!(on_disk, shipped);
-    let engine = engine();
-    let scripts = stdlib_functions(&engine).expect("compiles");
+    let engine = sandbox();
+    let scripts = stdlib_functions(engine.compiler()).expect("compiles");
     let mut registry = Registry::builtin();
     assert!(register_functions(&mut registry, &scripts, &engine).is_empty());
     for (name, _) in FUNCTION_FILES {
