@@ -213,7 +213,7 @@ impl State {
 /// of each (cursor, failed and resolved records) as it was.
 #[derive(Debug, Default)]
 pub struct Staged {
-    entries: Vec<Vec<u8>>,
+    entries: Vec<journal::Entry>,
     rest: Vec<Commit>,
     changes: usize,
 }
