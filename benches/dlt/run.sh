@@ -2,7 +2,9 @@
 # sluice against dlt on the same job: 100,000 records (RECORDS) from a paginated API
 # on 127.0.0.1 (1,000 a page), through the same three-field mapping, into a local
 # NDJSON / JSONL file. Each tool runs RUNS times, alternating, each time from scratch
-# (no sluice state, no dlt pipeline folder); /usr/bin/time -v measures each run.
+# (no sluice state, no dlt pipeline folder); /usr/bin/time -v measures each run. The
+# last line gives each tool's median wall time and their ratio (the issue's target:
+# sluice at least 20x faster).
 #
 #   python3 -m venv /tmp/dlt-venv && /tmp/dlt-venv/bin/pip install dlt
 #   PYTHON=/tmp/dlt-venv/bin/python benches/dlt/run.sh
@@ -49,7 +51,14 @@ summary() {
         END { printf "%.3f s wall, %.2f s CPU, %.0f MB peak", ns / 1e9, cpu, rss }' "$1"
 }
 
+# The median of the numbers in file $1, one a line.
+median() {
+    sort -n "$1" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
 echo "load before: $(uptime)"
+: > "$WORK/sluice.walls"
+: > "$WORK/dlt.walls"
 i=1
 while [ "$i" -le "$RUNS" ]; do
     rm -rf "$WORK/state.redb" "$WORK/pipelines/out"
@@ -60,6 +69,7 @@ while [ "$i" -le "$RUNS" ]; do
     end=$(date +%s%N)
     lines=$(wc -l < "$WORK/pipelines/out/records.ndjson")
     echo "sluice run $i: $(summary "$WORK/sluice-$i.time" $((end - start))); $lines records written"
+    echo $((end - start)) >> "$WORK/sluice.walls"
 
     rm -rf "$WORK/dlt"
     start=$(date +%s%N)
@@ -68,6 +78,10 @@ while [ "$i" -le "$RUNS" ]; do
     end=$(date +%s%N)
     lines=$(find "$WORK/dlt/data" -path '*records*' -name '*.jsonl' -exec cat {} + | wc -l)
     echo "dlt    run $i: $(summary "$WORK/dlt-$i.time" $((end - start))); $lines records written"
+    echo $((end - start)) >> "$WORK/dlt.walls"
     i=$((i + 1))
 done
 echo "load after: $(uptime)"
+# The set's result: each tool's median wall time, and dlt's over sluice's.
+awk -v s="$(median "$WORK/sluice.walls")" -v d="$(median "$WORK/dlt.walls")" 'BEGIN {
+    printf "medians of %d runs: sluice %.3f s, dlt %.3f s: sluice %.1fx faster\n", '"$RUNS"', s / 1e9, d / 1e9, d / s }'
