@@ -81,9 +81,7 @@ impl AtomicFile {
         sync_folder(&path);
         Ok(())
     }
-}
 
-impl AtomicFile {
     /// Counts `n` bytes written; every `HAND_OVER` bytes, has the disk start writing
     /// them, so that `commit`'s sync finds little left to do (and holds up other files'
     /// syncs less: a run's state file is synced at the same time).
