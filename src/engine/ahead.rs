@@ -22,7 +22,7 @@ use super::identity::{
 };
 use crate::catalog::Prepared;
 use crate::formats::compact::write_compact;
-use crate::mapping::Outcome;
+use crate::mapping::{CanonicalWriter, Outcome};
 use crate::pipeline::EmptyFields;
 
 /// What a run computes for each record before its turn.
@@ -35,6 +35,9 @@ pub(super) struct Ahead<'r> {
     pub saved_cursor: Option<&'r str>,
     /// Whether the destination takes mapped records as JSON text too.
     pub json: bool,
+    /// The mapping writing that text straight from the record's fields, when it can
+    /// (only when the destination takes the text).
+    pub writer: Option<CanonicalWriter<'r>>,
     /// Where the mapping's fields are among the keys of records read in place.
     pub slots: RefCell<SlotMemo>,
 }
@@ -154,6 +157,30 @@ impl Ahead<'_> {
                 Err(e) => return Verdict::WhenFailed(e.to_string()),
             }
         }
+        let skip_empty = prepared.pipeline.sync.empty_fields == EmptyFields::Skip;
+        if let Some(writer) = &self.writer {
+            // The mapped record's text, written straight from the record's fields: no
+            // mapped record is made (nor freed), and the fingerprint is the text's hash.
+            let mut json = Vec::with_capacity(JSON_CAPACITY);
+            let written = match (value, raw) {
+                (Some(value), _) | (None, Raw::Value(value)) => {
+                    writer.write_record(value, skip_empty, &mut json)
+                }
+                (None, Raw::Doc(record)) => record.write_canonical(
+                    writer,
+                    &mut self.slots.borrow_mut(),
+                    skip_empty,
+                    &mut json,
+                ),
+            };
+            if written {
+                return Verdict::Mapped {
+                    mapped: Value::Null,
+                    print: text_fingerprint(&json),
+                    json: Some(json),
+                };
+            }
+        }
         let outcome = match (value, raw) {
             (Some(value), _) | (None, Raw::Value(value)) => {
                 prepared.mapping.apply(value, &prepared.vars)
@@ -169,7 +196,6 @@ impl Ahead<'_> {
             Outcome::Skipped { reason } => return Verdict::Skipped(reason),
             Outcome::Invalid { problems } => return Verdict::Invalid(problems.join("; ")),
         };
-        let skip_empty = prepared.pipeline.sync.empty_fields == EmptyFields::Skip;
         if self.json {
             // The destination writes the text: it is read from the mapped record in
             // place, no value is built (nor freed), and the fingerprint is its hash.

@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 use smallvec::{SmallVec, smallvec};
 
 use super::identity::{id_text, lookup as lookup_in};
-use crate::mapping::{FieldValue, Mapping, Outcome};
+use crate::mapping::{CanonicalWriter, FieldValue, Mapping, Outcome};
 
 self_cell::self_cell!(
     /// The page's text and what was read from it, which borrows from the text.
@@ -265,9 +265,42 @@ impl DocRecord {
     /// when a statement needs it. The outcome is the one [`Mapping::apply`] gives on
     /// [`to_json`](Self::to_json).
     pub fn map(&self, mapping: &Mapping, vars: &Value, slots: &mut SlotMemo) -> Outcome {
+        self.with_fields(mapping, slots, |fields| match fields {
+            Ok(found) => mapping.apply_fields(found, || self.to_json(), vars),
+            Err(value) => mapping.apply(value, vars),
+        })
+    }
+
+    /// Maps the record with `writer` and appends the mapped record's canonical JSON
+    /// text to `out`, reading the fields as [`map`](Self::map) does; `false`, with
+    /// `out` as it was, when the record must be mapped the ordinary way
+    /// ([`CanonicalWriter::write_fields`]).
+    pub fn write_canonical(
+        &self,
+        writer: &CanonicalWriter<'_>,
+        slots: &mut SlotMemo,
+        skip_empty: bool,
+        out: &mut Vec<u8>,
+    ) -> bool {
+        self.with_fields(writer.mapping(), slots, |fields| match fields {
+            Ok(found) => writer.write_fields(found, skip_empty, out),
+            Err(value) => writer.write_record(value, skip_empty, out),
+        })
+    }
+
+    /// Hands `then` the top-level fields `mapping` reads, by its field slots (missing
+    /// ones null), or the record as a value when it is not an object. (Handed rather
+    /// than returned: the fields are a few hundred bytes on the stack, which a return
+    /// would copy.)
+    fn with_fields<R>(
+        &self,
+        mapping: &Mapping,
+        slots: &mut SlotMemo,
+        then: impl FnOnce(Result<&[FieldValue<'_>], &Value>) -> R,
+    ) -> R {
         let fields = match self.view() {
             View::Object(fields) => fields,
-            View::Other(value) => return mapping.apply(value, vars),
+            View::Other(value) => return then(Err(value)),
         };
         let mut found: SmallVec<[FieldValue<'_>; 16]> =
             smallvec![FieldValue::Null; mapping.field_count()];
@@ -283,7 +316,7 @@ impl DocRecord {
                 };
             }
         }
-        mapping.apply_fields(&found, || self.to_json(), vars)
+        then(Ok(&found))
     }
 }
 

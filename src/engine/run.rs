@@ -218,12 +218,14 @@ fn run_on(
     };
     let seen_room = if from_source { SEEN_ROOM } else { given.len() };
 
+    let json = destination.as_ref().is_some_and(|d| d.takes_json());
     let ahead = Ahead {
         prepared,
         id_path,
         cursor_field,
         saved_cursor: saved_cursor.as_deref(),
-        json: destination.as_ref().is_some_and(|d| d.takes_json()),
+        json,
+        writer: json.then(|| prepared.mapping.canonical_writer()).flatten(),
         slots: Default::default(),
     };
     let mut walk = Walk {

@@ -219,7 +219,10 @@ fn condition_holds<'a>(
 
 /// Finds the fields a mapping reads in one pass over the record: its keys and the
 /// wanted names are both sorted, so a merge of the two lists suffices.
-fn read_fields<'a>(record: &'a Value, wanted: &[FieldName]) -> SmallVec<[&'a Value; 16]> {
+pub(super) fn read_fields<'a>(
+    record: &'a Value,
+    wanted: &[FieldName],
+) -> SmallVec<[&'a Value; 16]> {
     let mut fields: SmallVec<[&'a Value; 16]> = SmallVec::from_elem(&NULL, wanted.len());
     let Value::Object(map) = record else {
         return fields;

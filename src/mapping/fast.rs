@@ -305,6 +305,20 @@ pub(crate) fn eval_into<'a, F: Fields<'a> + ?Sized>(
     .is_some()
 }
 
+/// Evaluates `text` on the record's fields and hands the value to `then`; `None` when
+/// the ordinary evaluator must.
+#[inline]
+pub(crate) fn eval_with<'a, F: Fields<'a> + ?Sized, R>(
+    text: &'a Text,
+    fields: &F,
+    then: impl FnOnce(Val<'a>) -> R,
+) -> Option<R> {
+    match text {
+        Text::Leaf(leaf) => operand_leaf(leaf, fields).map(then),
+        _ => value_then(text, fields, then),
+    }
+}
+
 /// Evaluates `text` on a row's text fields, for writing; `None` when the ordinary
 /// evaluator must.
 pub(crate) fn eval_text<'a>(text: &'a Text, fields: &[Option<&'a str>]) -> Option<Val<'a>> {

@@ -4,6 +4,7 @@
 //! through an [`ImportResolver`] that the caller supplies.
 
 pub mod ast;
+mod canonical;
 pub mod codes;
 pub mod compile;
 mod eval;
@@ -19,6 +20,7 @@ pub mod reference;
 mod rows;
 pub mod value;
 
+pub use canonical::CanonicalWriter;
 pub use compile::{Compilation, Environment, ImportResolver, LinkRef, NoImports, compile};
 pub use eval::no_vars;
 pub use fast::FieldValue;

@@ -28,15 +28,15 @@ pub struct Shape {
 
 /// A field of a level of the shape in key order, with its key as JSON text made once.
 #[derive(Debug, Clone, PartialEq)]
-struct SortedField {
+pub(crate) struct SortedField {
     key: String,
     /// `"key":` as compact JSON writes it.
-    json_key: Box<[u8]>,
-    node: SortedNode,
+    pub(crate) json_key: Box<[u8]>,
+    pub(crate) node: SortedNode,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-enum SortedNode {
+pub(crate) enum SortedNode {
     Slot(usize),
     Object(Vec<SortedField>),
 }
@@ -74,7 +74,7 @@ impl Shape {
     }
 
     /// The fields with the keys of every level in order.
-    fn sorted(&self) -> &[SortedField] {
+    pub(crate) fn sorted(&self) -> &[SortedField] {
         self.sorted.get_or_init(|| sorted_level(&self.fields))
     }
 
@@ -385,7 +385,7 @@ impl<'a> Canonical<'a> {
 
 /// Whether dropping empty values leaves nothing of `value`: null, empty text, an
 /// empty list, or an object all of whose values vanish. (Lists are kept as they are.)
-fn vanishes(value: &Value) -> bool {
+pub(crate) fn vanishes(value: &Value) -> bool {
     match value {
         Value::Null => true,
         Value::String(text) => text.is_empty(),
@@ -413,7 +413,7 @@ impl Serialize for Canonical<'_> {
 }
 
 /// A value with its objects' empty values left out, at every depth of objects.
-struct Pruned<'a>(&'a Value);
+pub(crate) struct Pruned<'a>(pub(crate) &'a Value);
 
 impl Serialize for Pruned<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
