@@ -27,6 +27,48 @@ pub(crate) fn write_text(out: &mut Vec<u8>, text: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// Appends `text` as the inside of a JSON string (escaped, without the quotes): text
+/// written piece by piece between quotes is the text of the pieces joined.
+pub(crate) fn write_text_body(out: &mut Vec<u8>, text: &str) -> Result<(), Error> {
+    if needs_escape(text.as_bytes()) {
+        let at = out.len();
+        serde_json::to_writer(&mut *out, text)?;
+        // The quotes serde_json put around it.
+        out.remove(at);
+        out.pop();
+        return Ok(());
+    }
+    out.extend_from_slice(text.as_bytes());
+    Ok(())
+}
+
+/// Appends `text` in lower or upper case as a JSON string, as [`write_text`] writes
+/// the changed text (`str::to_lowercase`, `str::to_uppercase`); ASCII text that needs
+/// no escapes is changed as it is written, without being made first.
+pub(crate) fn write_cased(out: &mut Vec<u8>, text: &str, upper: bool) -> Result<(), Error> {
+    if !text.is_ascii() || needs_escape(text.as_bytes()) {
+        let changed = if upper {
+            text.to_uppercase()
+        } else {
+            text.to_lowercase()
+        };
+        return write_text(out, &changed);
+    }
+    out.reserve(text.len() + 2);
+    out.push(b'"');
+    let at = out.len();
+    out.extend_from_slice(text.as_bytes());
+    if let Some(written) = out.get_mut(at..) {
+        if upper {
+            written.make_ascii_uppercase();
+        } else {
+            written.make_ascii_lowercase();
+        }
+    }
+    out.push(b'"');
+    Ok(())
+}
+
 /// Whether some byte must be escaped in a JSON string: a control character, `"` or
 /// `\`. Eight bytes at a time (most text is short: field names and values of a few
 /// bytes, where a vectorised loop spends its time getting started).
@@ -600,5 +642,31 @@ mod tests {
     fn keys_that_are_not_text_or_numbers_are_refused() {
         let keys: BTreeMap<Vec<u8>, u8> = [(vec![1], 1)].into();
         assert!(write_compact(&mut Vec::new(), &keys).is_err());
+    }
+
+    proptest::proptest! {
+        /// Pieces written between quotes are the joined text written whole, and text
+        /// written in a case is the changed text written whole.
+        #[test]
+        fn pieces_and_cases_are_written_as_whole_text(
+            a in "[ \ta-zA-Z\"\\\\é\u{1}-]{0,10}",
+            b in "[ \ta-zA-Z\"\\\\é\u{1}-]{0,10}",
+        ) {
+            let mut pieces = b"x\"".to_vec();
+            write_text_body(&mut pieces, &a).unwrap();
+            write_text_body(&mut pieces, &b).unwrap();
+            pieces.push(b'"');
+            let mut whole = b"x".to_vec();
+            write_text(&mut whole, &format!("{a}{b}")).unwrap();
+            proptest::prop_assert_eq!(&pieces, &whole);
+            for upper in [false, true] {
+                let mut cased = b"x".to_vec();
+                write_cased(&mut cased, &a, upper).unwrap();
+                let changed = if upper { a.to_uppercase() } else { a.to_lowercase() };
+                let mut expected = b"x".to_vec();
+                write_text(&mut expected, &changed).unwrap();
+                proptest::prop_assert_eq!(&cased, &expected);
+            }
+        }
     }
 }

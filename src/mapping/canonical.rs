@@ -15,11 +15,11 @@
 //! [`MappedRecord::canonical`]: super::MappedRecord::canonical
 
 use super::eval::read_fields;
-use super::fast::{self, FieldValue, Fields, Text, Val};
+use super::fast::{self, FieldValue, Fields, Op, Text, Val};
 use super::program::{Mapping, Step};
 use super::record::{Pruned, SortedField, SortedNode, vanishes};
-use super::value::Value;
-use crate::formats::compact::{write_compact, write_text};
+use super::value::{Value, trim_text};
+use crate::formats::compact::{write_cased, write_compact, write_text, write_text_body};
 
 /// A mapping prepared to write records' canonical JSON text; see the module
 /// documentation.
@@ -118,10 +118,7 @@ impl<'a, F: Fields<'a> + ?Sized> Level<'_, 'a, F> {
             }
             out.extend_from_slice(&field.json_key);
             let kept = match &field.node {
-                SortedNode::Slot(slot) => {
-                    let text = *self.assignments.get(*slot)?;
-                    fast::eval_with(text, self.fields, |value| self.value(value, out))??
-                }
+                SortedNode::Slot(slot) => self.slot(self.assignments.get(*slot)?, out)?,
                 SortedNode::Object(children) => {
                     let inner = out.len();
                     self.object(children, out)?;
@@ -137,6 +134,97 @@ impl<'a, F: Fields<'a> + ?Sized> Level<'_, 'a, F> {
         }
         out.push(b'}');
         Some(())
+    }
+
+    /// Writes the value of one assignment; `Some(false)` when it is left out as empty,
+    /// `None` when it needs the ordinary evaluator. Text joined from parts or changed
+    /// in case is written as it is made.
+    fn slot(&self, text: &'a Text, out: &mut Vec<u8>) -> Option<bool> {
+        match text {
+            Text::Join(parts) => self.joined(parts, true, out),
+            Text::Concat(parts) => self.joined(parts, false, out),
+            Text::Pipe(source, ops) => match ops.split_last() {
+                Some((Op::Lower, before)) => self.cased(text, source, before, false, false, out),
+                Some((Op::Upper, before)) => self.cased(text, source, before, true, false, out),
+                Some((Op::Required, rest)) => match rest.split_last() {
+                    Some((Op::Lower, before)) => self.cased(text, source, before, false, true, out),
+                    Some((Op::Upper, before)) => self.cased(text, source, before, true, true, out),
+                    _ => self.evaluated(text, out),
+                },
+                _ => self.evaluated(text, out),
+            },
+            _ => self.evaluated(text, out),
+        }
+    }
+
+    /// The value of `text` made by the fast form, then written.
+    fn evaluated(&self, text: &'a Text, out: &mut Vec<u8>) -> Option<bool> {
+        fast::eval_with(text, self.fields, |value| self.value(value, out))?
+    }
+
+    /// `concat(…)` (`join`: false) or `a + b + …` (true) on text, each part written
+    /// as it comes: null parts are left out, another kind of value is left to the
+    /// evaluator, and `a + b` of nulls only is null.
+    fn joined(&self, parts: &'a [Text], join: bool, out: &mut Vec<u8>) -> Option<bool> {
+        let start = out.len();
+        out.push(b'"');
+        let mut any_text = false;
+        for part in parts {
+            let written = match fast::operand(part, self.fields)? {
+                Val::Null => continue,
+                Val::Str(text) => write_text_body(out, text),
+                Val::Own(text) => write_text_body(out, &text),
+                Val::Other(_) => return None,
+            };
+            written.ok()?;
+            any_text = true;
+        }
+        if join && !any_text {
+            out.truncate(start);
+            return self.value(Val::Null, out);
+        }
+        if self.skip_empty && out.len() == start + 1 {
+            out.truncate(start);
+            return Some(false);
+        }
+        out.push(b'"');
+        Some(true)
+    }
+
+    /// `source | … | lower` or `… | upper` (`upper`), optionally followed by
+    /// `required`: the text before the change of case is changed as it is written.
+    /// (ASCII text only, where a change of case keeps blank text blank; other text goes
+    /// the evaluated way, as `text`.)
+    fn cased(
+        &self,
+        text: &'a Text,
+        source: &'a Text,
+        before: &'a [Op],
+        upper: bool,
+        required: bool,
+        out: &mut Vec<u8>,
+    ) -> Option<bool> {
+        let mut value = fast::operand(source, self.fields)?;
+        for op in before {
+            value = fast::apply(op, value)?;
+        }
+        let plain = match &value {
+            Val::Str(plain) => *plain,
+            Val::Own(plain) => plain.as_str(),
+            // Null stays null (and is not `required`); other values are not text.
+            Val::Null if !required => return self.value(Val::Null, out),
+            Val::Null | Val::Other(_) => return None,
+        };
+        if !plain.is_ascii() {
+            return self.evaluated(text, out);
+        }
+        if required && trim_text(plain).is_empty() {
+            return None;
+        }
+        if self.skip_empty && plain.is_empty() {
+            return Some(false);
+        }
+        write_cased(out, plain, upper).ok().map(|()| true)
     }
 
     /// Writes one value; `Some(false)` when it is left out as empty, `None` when it
@@ -189,9 +277,19 @@ quote = "say \"hi\"\n"
 blank = ""
 nothing = null
 joined = x + " " + y
+both = x + y
 nested.deep.value = z
 nested.other = w
 upper = z | upper
+"#;
+
+    /// Text joined or changed in case, and nothing `required`: records of nulls and
+    /// empty text are written too.
+    const LOOSE: &str = r#"
+both = x + w
+concatenated = concat(w, x)
+lowered = w | lower
+raised = x | trim | upper
 "#;
 
     /// A comparison with text, which the fast form answers for values only (a record
@@ -254,7 +352,7 @@ id = x
         assert!(writer.write_record(&record, true, &mut out));
         assert_eq!(
             String::from_utf8_lossy(&out),
-            r#"{"count":3,"email":"ann@example.com","fallback":" Ann ","id":" Ann ","joined":" Ann  ann@Example.com","label":"Ann (Netherlands)","name":{"first":"Ann","last":"ANN@EXAMPLE.COM"},"nested":{"deep":{"value":"nl"}},"quote":"say \"hi\"\n","upper":"NL"}"#
+            r#"{"both":" Ann ann@Example.com","count":3,"email":"ann@example.com","fallback":" Ann ","id":" Ann ","joined":" Ann  ann@Example.com","label":"Ann (Netherlands)","name":{"first":"Ann","last":"ANN@EXAMPLE.COM"},"nested":{"deep":{"value":"nl"}},"quote":"say \"hi\"\n","upper":"NL"}"#
         );
         let mut fields = Vec::new();
         assert!(writer.write_fields(&slotted(&mapping, &record), true, &mut fields));
@@ -299,7 +397,7 @@ id = x
             x in field(), y in field(), z in field(), w in field(), skip_empty in any::<bool>(),
         ) {
             let record = json!({"w": w, "x": x, "y": y, "z": z});
-            for text in [MAPPING, COMPARING] {
+            for text in [MAPPING, COMPARING, LOOSE] {
             let mapping = mapping(text);
             let Some(writer) = mapping.canonical_writer() else {
                 panic!("the test mapping has a writer");

@@ -328,7 +328,7 @@ pub(crate) fn eval_text<'a>(text: &'a Text, fields: &[Option<&'a str>]) -> Optio
 /// [`value_of`], with leaves (the most common operands) read in line rather than by
 /// a recursive call.
 #[inline(always)]
-fn operand<'a, F: Fields<'a> + ?Sized>(text: &'a Text, fields: &F) -> Option<Val<'a>> {
+pub(crate) fn operand<'a, F: Fields<'a> + ?Sized>(text: &'a Text, fields: &F) -> Option<Val<'a>> {
     match text {
         Text::Leaf(leaf) => operand_leaf(leaf, fields),
         _ => value_of(text, fields),
@@ -419,7 +419,7 @@ fn operand_leaf<'a, F: Fields<'a> + ?Sized>(leaf: &'a Leaf, fields: &F) -> Optio
 /// One function of a pipe, applied to the value so far. Always in line: a call
 /// would pass the value through memory at every step.
 #[inline(always)]
-fn apply<'a>(op: &'a Op, value: Val<'a>) -> Option<Val<'a>> {
+pub(crate) fn apply<'a>(op: &'a Op, value: Val<'a>) -> Option<Val<'a>> {
     Some(match op {
         Op::Trim => match value {
             Val::Null => Val::Null,
