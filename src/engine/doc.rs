@@ -19,7 +19,6 @@ use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
-use smallvec::{SmallVec, smallvec};
 
 use super::identity::{id_text, lookup as lookup_in};
 use crate::mapping::{CanonicalWriter, FieldValue, Mapping, Outcome};
@@ -302,8 +301,17 @@ impl DocRecord {
             View::Object(fields) => fields,
             View::Other(value) => return then(Err(value)),
         };
-        let mut found: SmallVec<[FieldValue<'_>; 16]> =
-            smallvec![FieldValue::Null; mapping.field_count()];
+        // On the stack when few (most mappings): made in place, not moved.
+        let count = mapping.field_count();
+        let mut inline = [FieldValue::Null; INLINE_FIELDS];
+        let mut spilled = Vec::new();
+        let found = match inline.get_mut(..count) {
+            Some(found) => found,
+            None => {
+                spilled.resize(count, FieldValue::Null);
+                &mut spilled[..]
+            }
+        };
         for (position, (key, field)) in fields.iter().enumerate() {
             if let Some(place) = slots
                 .slot(mapping, position, key)
@@ -316,9 +324,12 @@ impl DocRecord {
                 };
             }
         }
-        then(Ok(&found))
+        then(Ok(found))
     }
 }
+
+/// How many fields a mapping may read for them to be gathered on the stack.
+const INLINE_FIELDS: usize = 16;
 
 /// The mapping's field slot of the key at each position of the last record mapped:
 /// the records of a listing mostly have the same keys in the same order, so a key is
