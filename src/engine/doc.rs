@@ -16,6 +16,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
@@ -47,7 +48,13 @@ struct Page<'a> {
 }
 
 enum Record {
-    Object { start: usize },
+    Object {
+        start: usize,
+        /// Whether its keys are, in order, those of the record before it, an object
+        /// too (found while the page is parsed, on the HTTP runtime's thread, so that
+        /// the engine need not compare them again: [`SlotMemo`]).
+        same_keys: bool,
+    },
     Other(Value),
 }
 
@@ -64,7 +71,12 @@ pub struct Doc {
     parsed: Parsed,
     /// The records' path, by key.
     path: Vec<String>,
+    /// This page among all pages parsed in the process (told apart by [`SlotMemo`]).
+    serial: u64,
 }
+
+/// The serial number of the next page parsed.
+static NEXT_SERIAL: AtomicU64 = AtomicU64::new(0);
 
 impl fmt::Debug for Doc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -106,7 +118,12 @@ impl Doc {
             Ok::<_, serde_json::Error>(page)
         })
         .map_err(|(text, _)| text)?;
-        Ok(Doc { parsed, path })
+        let serial = NEXT_SERIAL.fetch_add(1, Ordering::Relaxed);
+        Ok(Doc {
+            parsed,
+            path,
+            serial,
+        })
     }
 
     /// How many records the page holds.
@@ -187,10 +204,10 @@ impl DocRecord {
     fn view(&self) -> View<'_> {
         let page = self.doc.parsed.borrow_dependent();
         match page.records.get(self.index) {
-            Some(Record::Object { start }) => {
+            Some(Record::Object { start, .. }) => {
                 let end = match page.records.get(self.index + 1..) {
                     Some(rest) => rest.iter().find_map(|r| match r {
-                        Record::Object { start } => Some(*start),
+                        Record::Object { start, .. } => Some(*start),
                         Record::Other(_) => None,
                     }),
                     None => None,
@@ -291,11 +308,11 @@ impl DocRecord {
     /// ones null), or the record as a value when it is not an object. (Handed rather
     /// than returned: the fields are a few hundred bytes on the stack, which a return
     /// would copy.)
-    fn with_fields<R>(
-        &self,
+    fn with_fields<'s, R>(
+        &'s self,
         mapping: &Mapping,
         slots: &mut SlotMemo,
-        then: impl FnOnce(Result<&[FieldValue<'_>], &Value>) -> R,
+        then: impl FnOnce(Result<&[FieldValue<'s>], &'s Value>) -> R,
     ) -> R {
         let fields = match self.view() {
             View::Object(fields) => fields,
@@ -312,16 +329,27 @@ impl DocRecord {
                 &mut spilled[..]
             }
         };
-        for (position, (key, field)) in fields.iter().enumerate() {
-            if let Some(place) = slots
-                .slot(mapping, position, key)
-                .and_then(|slot| found.get_mut(slot))
-            {
-                *place = match field {
-                    Field::Null => FieldValue::Null,
-                    Field::Text(text) => FieldValue::Text(text),
-                    Field::Other(value) => FieldValue::Value(value),
-                };
+        let value = |field: &'s Field<'s>| match field {
+            Field::Null => FieldValue::Null,
+            Field::Text(text) => FieldValue::Text(text),
+            Field::Other(value) => FieldValue::Value(value),
+        };
+        if slots.follows(self) {
+            // The keys of the record just mapped, known to be these: their slots as
+            // they are.
+            for ((_, field), (_, slot)) in fields.iter().zip(&slots.keys) {
+                if let Some(place) = slot.and_then(|slot| found.get_mut(slot)) {
+                    *place = value(field);
+                }
+            }
+        } else {
+            for (position, (key, field)) in fields.iter().enumerate() {
+                if let Some(place) = slots
+                    .slot(mapping, position, key)
+                    .and_then(|slot| found.get_mut(slot))
+                {
+                    *place = value(field);
+                }
             }
         }
         then(Ok(found))
@@ -333,14 +361,37 @@ const INLINE_FIELDS: usize = 16;
 
 /// The mapping's field slot of the key at each position of the last record mapped:
 /// the records of a listing mostly have the same keys in the same order, so a key is
-/// compared with the one before instead of searched for among the mapping's fields.
-/// One memo serves one mapping.
+/// compared with the one before instead of searched for among the mapping's fields,
+/// and not even compared when the page says the record has the keys of the record
+/// before it, the one mapped last. One memo serves one mapping.
 #[derive(Debug, Default)]
 pub struct SlotMemo {
     keys: Vec<(String, Option<usize>)>,
+    /// The page (its serial) and the index of the record mapped last.
+    last: Option<(u64, usize)>,
 }
 
 impl SlotMemo {
+    /// Whether `record` has, by its page's word, the keys of the record mapped last;
+    /// notes `record` as the one mapped last.
+    fn follows(&mut self, record: &DocRecord) -> bool {
+        let here = (record.doc.serial, record.index);
+        let last = self.last.replace(here);
+        let same_keys = matches!(
+            record
+                .doc
+                .parsed
+                .borrow_dependent()
+                .records
+                .get(record.index),
+            Some(Record::Object {
+                same_keys: true,
+                ..
+            })
+        );
+        same_keys && record.index > 0 && last == Some((here.0, record.index - 1))
+    }
+
     fn slot(&mut self, mapping: &Mapping, position: usize, key: &str) -> Option<usize> {
         match self.keys.get_mut(position) {
             Some((known, slot)) if known == key => *slot,
@@ -499,13 +550,25 @@ impl<'de> Visitor<'de> for OneRecord<'_, 'de> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let page = self.0;
-        page.records.push(Record::Object {
-            start: page.fields.len(),
-        });
+        let start = page.fields.len();
         while let Some(key) = map.next_key_seed(Text)? {
             let field = map.next_value_seed(FieldSeed)?;
             page.fields.push((key, field));
         }
+        // The record before, when it is an object, holds the fields up to `start`.
+        let same_keys = match page.records.last() {
+            Some(Record::Object { start: before, .. }) => {
+                match (page.fields.get(*before..start), page.fields.get(start..)) {
+                    (Some(previous), Some(these)) => {
+                        previous.len() == these.len()
+                            && previous.iter().zip(these).all(|(a, b)| a.0 == b.0)
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        };
+        page.records.push(Record::Object { start, same_keys });
         Ok(())
     }
 
@@ -817,6 +880,72 @@ h = x | required
                     mapping.apply(&value, &json!({})),
                     "{value}"
                 );
+            }
+        }
+    }
+
+    /// A record's keys are taken as known when its page says they are those of the
+    /// record before it and that record was the one mapped last — not across pages,
+    /// not after a record in between, not when the keys differ in any way.
+    #[test]
+    fn a_slot_memo_follows_only_records_whose_page_vouches_for_their_keys() {
+        let text = r#"[{"x": "a", "y": "b"}, {"x": "c", "y": "d"}, {"y": "e", "x": "f"},
+            {"y": "g", "x": "h"}, 5, {"y": "i", "x": "j"}, {"y": "k"}, {"y": "l", "x": "m"}]"#;
+        let records: Vec<DocRecord> = doc(text, None).into_records().collect();
+        let mut memo = SlotMemo::default();
+        let follows: Vec<bool> = records.iter().map(|r| memo.follows(r)).collect();
+        assert_eq!(
+            follows,
+            [false, true, false, true, false, false, false, false]
+        );
+        // The same keys on a page of its own: a page is not its neighbour's.
+        let other = doc(r#"[{"y": "n", "x": "o"}]"#, None);
+        let Some(first) = other.into_records().next() else {
+            panic!("no record");
+        };
+        assert!(!memo.follows(&first));
+        // Mapped twice, a record does not follow itself.
+        assert!(!memo.follows(&first));
+    }
+
+    fn layout() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            4 => Just(json!({"x": "a", "y": "b", "n": 3})),
+            2 => Just(json!({"n": 1, "y": "c", "x": "d"})),
+            1 => Just(json!({"x": "e"})),
+            1 => Just(json!({"x": "f", "y": "g", "n": 3, "z": "h"})),
+            1 => Just(json!({"x": "NL", "q": "i", "n": 0})),
+            1 => Just(json!(7)),
+        ]
+    }
+
+    proptest! {
+        /// Records whose keys repeat, change order, shrink and grow, with records that
+        /// are not objects between them, map in place as their values do, one memo
+        /// serving every page, some records not mapped (as a run passes over records
+        /// without an id), and a record mapped twice maps the same twice.
+        #[test]
+        fn a_slot_memo_serves_pages_of_records_in_any_layout(
+            pages in prop::collection::vec(prop::collection::vec(layout(), 1..8), 1..3),
+            mapped in prop::collection::vec(prop::bool::weighted(0.8), 8),
+            again in any::<bool>(),
+        ) {
+            let mut memos = [SlotMemo::default(), SlotMemo::default()];
+            for records in pages {
+                let text = serde_json::to_string(&records).unwrap_or_default();
+                for (record, mapped) in doc(&text, None).into_records().zip(&mapped) {
+                    if !mapped {
+                        continue;
+                    }
+                    let value = record.to_json();
+                    for (mapping, memo) in [&*FAST, &*WHOLE].into_iter().zip(&mut memos) {
+                        let expected = mapping.apply(&value, &json!({}));
+                        prop_assert_eq!(&record.map(mapping, &json!({}), memo), &expected);
+                        if again {
+                            prop_assert_eq!(&record.map(mapping, &json!({}), memo), &expected);
+                        }
+                    }
+                }
             }
         }
     }
