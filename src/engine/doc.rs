@@ -699,6 +699,7 @@ impl<'de> Visitor<'de> for FieldSeed {
 
 #[cfg(test)]
 mod tests {
+    use crate::mapping::tests::compiled as mapping;
     use proptest::prelude::*;
     use serde_json::json;
 
@@ -827,13 +828,6 @@ mod tests {
                     .prop_map(|m| Value::Object(m.into_iter().collect())),
             ]
         })
-    }
-
-    fn mapping(text: &str) -> Mapping {
-        match crate::mapping::tests::compile_text(text).mapping {
-            Some(mapping) => mapping,
-            None => panic!("the test mapping does not compile: {text}"),
-        }
     }
 
     /// Statements the fast forms answer from the fields read in place (text, numbers,

@@ -16,7 +16,7 @@
 
 use super::eval::read_fields;
 use super::fast::{self, FieldValue, Fields, Op, Text, Val};
-use super::program::{Mapping, Step};
+use super::program::Mapping;
 use super::record::{Pruned, SortedField, SortedNode, vanishes};
 use super::value::{Value, trim_text};
 use crate::formats::compact::{write_cased, write_compact, write_text, write_text_body};
@@ -33,21 +33,9 @@ impl Mapping {
     /// This mapping as a [`CanonicalWriter`], when every statement is an assignment with
     /// a fast form; `None` otherwise (map records the ordinary way).
     pub fn canonical_writer(&self) -> Option<CanonicalWriter<'_>> {
-        let mut assignments: Vec<Option<&Text>> = vec![None; self.slot_count];
-        for step in &self.steps {
-            let Step::Assign {
-                slot,
-                fast: Some(text),
-                ..
-            } = step
-            else {
-                return None;
-            };
-            *assignments.get_mut(*slot)? = Some(text);
-        }
         Some(CanonicalWriter {
             mapping: self,
-            assignments: assignments.into_iter().collect::<Option<_>>()?,
+            assignments: self.fast_assignments()?,
         })
     }
 }
@@ -253,23 +241,16 @@ mod tests {
     use proptest::prelude::*;
     use serde_json::{Value, json};
 
-    use crate::mapping::tests::compile_text;
+    use crate::mapping::tests::compiled as mapping;
     use crate::mapping::{FieldValue, Mapping, Outcome};
-
-    fn mapping(text: &str) -> Mapping {
-        match compile_text(text).mapping {
-            Some(mapping) => mapping,
-            None => panic!("does not compile: {text}"),
-        }
-    }
 
     /// Every fast shape, nested targets (one of them all constants), constants of each
     /// kind, and a field the records lack.
     const MAPPING: &str = r#"
-id = x
-name.first = x | trim
-name.last = y | trim | upper
 email = y | trim | lower | required
+id = x
+name.last = y | trim | upper
+name.first = x | trim
 label = concat(x | trim, " (", z | lookup({nl: "Netherlands", be: "Belgium"}, "?"), ")")
 fallback = missing ?? x
 count = 3

@@ -31,6 +31,24 @@ impl std::fmt::Debug for Mapping {
 }
 
 impl Mapping {
+    /// The fast form of each assignment, by output slot, when every statement is an
+    /// assignment with one (see `fast`); `None` otherwise.
+    pub(crate) fn fast_assignments(&self) -> Option<Vec<&Text>> {
+        let mut assignments: Vec<Option<&Text>> = vec![None; self.slot_count];
+        for step in &self.steps {
+            let Step::Assign {
+                slot,
+                fast: Some(text),
+                ..
+            } = step
+            else {
+                return None;
+            };
+            *assignments.get_mut(*slot)? = Some(text);
+        }
+        assignments.into_iter().collect()
+    }
+
     /// The top-level destination fields, in the order the mapping first assigns them
     /// (a dotted path such as `address.city` gives `address`). File destinations use
     /// it for their columns.

@@ -14,7 +14,7 @@
 use smallvec::SmallVec;
 
 use super::fast::{self, Text, Val};
-use super::program::{Mapping, Step};
+use super::program::Mapping;
 use super::record::ShapeNode;
 use crate::formats::compact::write_text;
 
@@ -41,18 +41,6 @@ impl Mapping {
     /// This mapping for rows whose columns have these names, when every statement is an
     /// assignment with a fast form; `None` otherwise (map records the ordinary way).
     pub fn for_rows(&self, names: &[String]) -> Option<RowMapping<'_>> {
-        let mut assignments: Vec<Option<&Text>> = vec![None; self.slot_count];
-        for step in &self.steps {
-            let Step::Assign {
-                slot,
-                fast: Some(text),
-                ..
-            } = step
-            else {
-                return None;
-            };
-            *assignments.get_mut(*slot)? = Some(text);
-        }
         let mut columns = vec![None; self.source_fields.len()];
         for field in &self.source_fields {
             *columns.get_mut(field.slot)? = names.iter().position(|n| *n == field.name);
@@ -60,7 +48,7 @@ impl Mapping {
         let layout = Layout::of(&self.shape.fields).ok()?;
         Some(RowMapping {
             columns,
-            assignments: assignments.into_iter().collect::<Option<_>>()?,
+            assignments: self.fast_assignments()?,
             layout,
         })
     }
@@ -152,15 +140,8 @@ mod tests {
     use serde_json::{Map, Value};
 
     use crate::formats::compact::write_compact;
-    use crate::mapping::tests::compile_text;
+    use crate::mapping::tests::compiled as mapping;
     use crate::mapping::{Mapping, Outcome};
-
-    fn mapping(text: &str) -> Mapping {
-        match compile_text(text).mapping {
-            Some(mapping) => mapping,
-            None => panic!("does not compile: {text}"),
-        }
-    }
 
     const COLUMNS: [&str; 4] = ["x", "y", "when", "code"];
 

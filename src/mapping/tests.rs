@@ -21,6 +21,14 @@ pub(crate) fn compile_text(text: &str) -> Compilation {
     compile(&SourceFile::new("test.map", text), &env)
 }
 
+/// [`compile_text`]'s mapping; panics (naming the text) when it does not compile.
+pub(crate) fn compiled(text: &str) -> super::Mapping {
+    match compile_text(text).mapping {
+        Some(mapping) => mapping,
+        None => panic!("the test mapping does not compile: {text}"),
+    }
+}
+
 fn mapped(outcome: Outcome) -> Value {
     match outcome {
         Outcome::Mapped(record) => record.to_value(),
