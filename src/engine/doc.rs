@@ -699,9 +699,10 @@ impl<'de> Visitor<'de> for FieldSeed {
 
 #[cfg(test)]
 mod tests {
-    use crate::mapping::tests::compiled as mapping;
     use proptest::prelude::*;
     use serde_json::json;
+
+    use crate::mapping::tests::compiled as mapping;
 
     use super::*;
 

@@ -181,8 +181,8 @@ impl<'a, F: Fields<'a> + ?Sized> Level<'_, 'a, F> {
 
     /// `source | … | lower` or `… | upper` (`upper`), optionally followed by
     /// `required`: the text before the change of case is changed as it is written.
-    /// (ASCII text only, where a change of case keeps blank text blank; other text goes
-    /// the evaluated way, as `text`.)
+    /// (`required` is checked before the change on ASCII text only, where a change of
+    /// case keeps blank text blank; other text goes the evaluated way, as `text`.)
     fn cased(
         &self,
         text: &'a Text,
@@ -203,11 +203,13 @@ impl<'a, F: Fields<'a> + ?Sized> Level<'_, 'a, F> {
             Val::Null if !required => return self.value(Val::Null, out),
             Val::Null | Val::Other(_) => return None,
         };
-        if !plain.is_ascii() {
-            return self.evaluated(text, out);
-        }
-        if required && trim_text(plain).is_empty() {
-            return None;
+        if required {
+            if !plain.is_ascii() {
+                return self.evaluated(text, out);
+            }
+            if trim_text(plain).is_empty() {
+                return None;
+            }
         }
         if self.skip_empty && plain.is_empty() {
             return Some(false);
